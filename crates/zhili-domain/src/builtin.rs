@@ -1,0 +1,31 @@
+//! The data shipped with zhili (`data/` in the repository), embedded so that the binary needs
+//! nothing else at run time. Deployments add or override files through configuration.
+
+use crate::calendar::Calendar;
+use crate::workflow::Workflows;
+
+/// `(file name, text)` of each official calendar year.
+pub const CALENDAR_FILES: &[(&str, &str)] = &[
+    ("data/calendar/2020.toml", include_str!("../../../data/calendar/2020.toml")),
+    ("data/calendar/2021.toml", include_str!("../../../data/calendar/2021.toml")),
+    ("data/calendar/2022.toml", include_str!("../../../data/calendar/2022.toml")),
+    ("data/calendar/2023.toml", include_str!("../../../data/calendar/2023.toml")),
+    ("data/calendar/2024.toml", include_str!("../../../data/calendar/2024.toml")),
+    ("data/calendar/2025.toml", include_str!("../../../data/calendar/2025.toml")),
+    ("data/calendar/2026.toml", include_str!("../../../data/calendar/2026.toml")),
+    ("data/calendar/2027.toml", include_str!("../../../data/calendar/2027.toml")),
+];
+
+/// `(file name, text)` of each workflow definition.
+pub const WORKFLOW_FILES: &[(&str, &str)] = &[(
+    "data/workflows/general.toml",
+    include_str!("../../../data/workflows/general.toml"),
+)];
+
+pub fn calendar() -> Calendar {
+    Calendar::from_files(CALENDAR_FILES.iter().copied()).expect("shipped calendar is valid")
+}
+
+pub fn workflows() -> Workflows {
+    Workflows::load(WORKFLOW_FILES.iter().copied()).expect("shipped workflows are valid")
+}

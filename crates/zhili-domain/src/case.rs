@@ -1,0 +1,491 @@
+//! Cases (案件): their values and the clocks that run on them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{ClockStatus, Deadlines, Span, Timestamp};
+use crate::workflow::{ClockDef, Effect, TransitionDef, Workflow};
+
+/// How a case came in (来源渠道).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 12345 热线
+    Hotline,
+    /// 网上（网站、公众号、小程序）
+    Web,
+    /// 来访
+    Visit,
+    /// 来信
+    Letter,
+    /// 电话
+    Phone,
+    /// 网格员巡查
+    GridPatrol,
+    /// 视频巡查
+    VideoPatrol,
+    /// Open311 客户端
+    Open311,
+    /// 领导交办
+    Leader,
+    Other,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 10] = [
+        Channel::Hotline,
+        Channel::Web,
+        Channel::Visit,
+        Channel::Letter,
+        Channel::Phone,
+        Channel::GridPatrol,
+        Channel::VideoPatrol,
+        Channel::Open311,
+        Channel::Leader,
+        Channel::Other,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Hotline => "hotline",
+            Channel::Web => "web",
+            Channel::Visit => "visit",
+            Channel::Letter => "letter",
+            Channel::Phone => "phone",
+            Channel::GridPatrol => "grid_patrol",
+            Channel::VideoPatrol => "video_patrol",
+            Channel::Open311 => "open311",
+            Channel::Leader => "leader",
+            Channel::Other => "other",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Channel::Hotline => "12345热线",
+            Channel::Web => "网上",
+            Channel::Visit => "来访",
+            Channel::Letter => "来信",
+            Channel::Phone => "电话",
+            Channel::GridPatrol => "网格巡查",
+            Channel::VideoPatrol => "视频巡查",
+            Channel::Open311 => "Open311",
+            Channel::Leader => "领导交办",
+            Channel::Other => "其他",
+        }
+    }
+}
+
+macro_rules! parse_by_as_str {
+    ($t:ty, $what:literal) => {
+        impl FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                <$t>::ALL
+                    .into_iter()
+                    .find(|x| x.as_str() == s)
+                    .ok_or_else(|| {
+                        let all: Vec<_> = <$t>::ALL.iter().map(|x| x.as_str()).collect();
+                        format!(concat!("unknown ", $what, " `{}` ({})"), s, all.join(", "))
+                    })
+            }
+        }
+    };
+}
+parse_by_as_str!(Channel, "channel");
+parse_by_as_str!(Priority, "priority");
+
+/// 优先级
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Priority::Low => "低",
+            Priority::Normal => "一般",
+            Priority::High => "较急",
+            Priority::Urgent => "紧急",
+        }
+    }
+}
+
+/// A case number (案件编号): year, a kind code and a sequence, e.g. `2021GN0001234`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CaseNo(String);
+
+impl CaseNo {
+    pub fn new(year: i32, kind: &str, seq: i64) -> CaseNo {
+        CaseNo(format!("{year:04}{}{seq:07}", kind_code(kind)))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Two upper-case letters for a case kind, used in case numbers.
+pub fn kind_code(kind: &str) -> String {
+    let mut c: String = kind
+        .split('_')
+        .filter_map(|p| p.chars().next())
+        .map(|c| c.to_ascii_uppercase())
+        .take(2)
+        .collect();
+    if c.len() < 2 {
+        c = kind.chars().take(2).collect::<String>().to_ascii_uppercase();
+    }
+    while c.len() < 2 {
+        c.push('X');
+    }
+    c
+}
+
+impl FromStr for CaseNo {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = s.len() == 13
+            && s[..4].bytes().all(|b| b.is_ascii_digit())
+            && s[4..6].bytes().all(|b| b.is_ascii_uppercase())
+            && s[6..].bytes().all(|b| b.is_ascii_digit());
+        if ok {
+            Ok(CaseNo(s.to_string()))
+        } else {
+            Err(format!(
+                "`{s}` is not a case number (YYYY, two letters, seven digits)"
+            ))
+        }
+    }
+}
+
+impl TryFrom<String> for CaseNo {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<CaseNo> for String {
+    fn from(c: CaseNo) -> String {
+        c.0
+    }
+}
+
+impl fmt::Display for CaseNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A clock running on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RunningClock {
+    pub span: Span,
+    pub started_at: Timestamp,
+    pub due_at: Timestamp,
+    pub warn_ratio: f64,
+    pub warn_at: Timestamp,
+    pub status: ClockStatus,
+    /// Set once the clock has gone overdue; it stays set even if an extension moves the due date.
+    #[serde(default)]
+    pub was_overdue: bool,
+}
+
+impl RunningClock {
+    fn start(def: &ClockDef, now: Timestamp, dl: &Deadlines<'_>) -> RunningClock {
+        let due = dl.due(now, def.span());
+        RunningClock {
+            span: def.span(),
+            started_at: now,
+            due_at: due,
+            warn_ratio: def.warn_ratio,
+            warn_at: dl.warn_at(now, due, def.warn_ratio),
+            status: ClockStatus::Normal,
+            was_overdue: false,
+        }
+    }
+
+    fn moved(&mut self, due: Timestamp, now: Timestamp, dl: &Deadlines<'_>) {
+        self.due_at = due;
+        self.warn_at = dl.warn_at(self.started_at, due, self.warn_ratio);
+        self.status = ClockStatus::at(now, self.warn_at, self.due_at);
+    }
+
+    fn next_check(&self) -> Option<Timestamp> {
+        match self.status {
+            ClockStatus::Normal => Some(self.warn_at),
+            ClockStatus::Warning => Some(self.due_at),
+            ClockStatus::Overdue => None,
+        }
+    }
+}
+
+/// Which clock a status change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// 办理时限 (the whole case)
+    Overall,
+    /// 环节时限 (the current stage)
+    Stage,
+}
+
+/// A clock that changed status (to warning or overdue) during a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClockChange {
+    pub clock: ClockKind,
+    pub status: ClockStatus,
+    pub due_at: Timestamp,
+}
+
+/// Every clock of a case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseClocks {
+    pub overall: Option<RunningClock>,
+    pub stage: Option<RunningClock>,
+    pub paused_since: Option<Timestamp>,
+    pub extensions: u32,
+    pub extended_total: u32,
+    pub finished_at: Option<Timestamp>,
+}
+
+impl CaseClocks {
+    /// The clocks of a case registered at `now` in the workflow's initial state.
+    pub fn start(wf: &Workflow, now: Timestamp, dl: &Deadlines<'_>) -> CaseClocks {
+        let initial = wf.state(&wf.initial).expect("validated workflow");
+        CaseClocks {
+            overall: wf.clock.as_ref().map(|c| RunningClock::start(c, now, dl)),
+            stage: initial
+                .clock
+                .as_ref()
+                .map(|c| RunningClock::start(c, now, dl)),
+            paused_since: initial.paused.then_some(now),
+            ..Default::default()
+        }
+    }
+
+    fn clocks_mut(&mut self) -> impl Iterator<Item = &mut RunningClock> {
+        self.overall.iter_mut().chain(self.stage.iter_mut())
+    }
+
+    /// Apply a transition that was checked by [`Workflow::check`].
+    pub fn on_transition(
+        &mut self,
+        wf: &Workflow,
+        t: &TransitionDef,
+        now: Timestamp,
+        extension: Option<u32>,
+        dl: &Deadlines<'_>,
+    ) {
+        let Some(to) = t.to.as_deref().and_then(|id| wf.state(id)) else {
+            return; // an action without a state change (催办)
+        };
+        if let Some(since) = self.paused_since
+            && !to.paused
+        {
+            for c in self.clocks_mut() {
+                let due = dl.after_pause(c.due_at, c.span.unit, since, now);
+                c.moved(due, now, dl);
+            }
+            self.paused_since = None;
+        }
+        if to.paused && self.paused_since.is_none() {
+            self.paused_since = Some(now);
+        }
+        if t.effect == Effect::Extend
+            && let (Some(rule), Some(amount)) = (wf.extension, extension)
+        {
+            let span = Span::new(amount, rule.unit);
+            for c in self.clocks_mut() {
+                let due = dl.extend(c.due_at, span);
+                c.moved(due, now, dl);
+            }
+            self.extensions += 1;
+            self.extended_total += amount;
+        }
+        if to.terminal {
+            self.stage = None;
+            self.finished_at = Some(now);
+        } else if !t.keep_stage_clock {
+            self.stage = to.clock.as_ref().map(|c| RunningClock::start(c, now, dl));
+        }
+    }
+
+    /// Move clocks whose warning or due time has come; returns the changes to record.
+    pub fn refresh(&mut self, now: Timestamp) -> Vec<ClockChange> {
+        if self.paused_since.is_some() || self.finished_at.is_some() {
+            return Vec::new();
+        }
+        let mut changes = Vec::new();
+        for (kind, c) in [
+            (ClockKind::Overall, self.overall.as_mut()),
+            (ClockKind::Stage, self.stage.as_mut()),
+        ] {
+            let Some(c) = c else { continue };
+            let s = ClockStatus::at(now, c.warn_at, c.due_at);
+            if s > c.status {
+                c.status = s;
+                if s == ClockStatus::Overdue {
+                    c.was_overdue = true;
+                }
+                changes.push(ClockChange {
+                    clock: kind,
+                    status: s,
+                    due_at: c.due_at,
+                });
+            }
+        }
+        changes
+    }
+
+    /// When the deadline scan next needs to look at this case; `None` when nothing can change.
+    pub fn next_check(&self) -> Option<Timestamp> {
+        if self.paused_since.is_some() || self.finished_at.is_some() {
+            return None;
+        }
+        [self.overall.as_ref(), self.stage.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(RunningClock::next_check)
+            .min()
+    }
+
+    /// The worst status over all clocks, for lists and highlighting.
+    pub fn status(&self) -> ClockStatus {
+        [self.overall.as_ref(), self.stage.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|c| c.status)
+            .max()
+            .unwrap_or(ClockStatus::Normal)
+    }
+
+    /// The overall clock has gone overdue at some time.
+    pub fn ever_overdue(&self) -> bool {
+        self.overall.is_some_and(|c| c.was_overdue || c.status == ClockStatus::Overdue)
+    }
+
+    pub fn overall_due(&self) -> Option<Timestamp> {
+        self.overall.map(|c| c.due_at)
+    }
+
+    /// Closed within the overall limit (按期).
+    pub fn on_time(&self) -> Option<bool> {
+        let f = self.finished_at?;
+        Some(self.overall.is_none_or(|c| f <= c.due_at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{OfficeHours, from_local, to_local};
+    use chrono::{Duration, NaiveDateTime};
+
+    fn at(s: &str) -> Timestamp {
+        from_local(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
+    }
+    fn local(t: Timestamp) -> String {
+        to_local(t).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    #[test]
+    fn case_numbers() {
+        let n = CaseNo::new(2021, "general", 123);
+        assert_eq!(n.as_str(), "2021GE0000123");
+        assert_eq!(n.as_str().parse::<CaseNo>().unwrap(), n);
+        assert_eq!(kind_code("urban_event"), "UE");
+        assert!("2021ge0000123".parse::<CaseNo>().is_err());
+        assert!("21GE0000123".parse::<CaseNo>().is_err());
+    }
+
+    #[test]
+    fn clocks_through_a_general_case() {
+        let cal = crate::testdata::calendar();
+        let oh = OfficeHours::default();
+        let dl = Deadlines::new(&cal, &oh);
+        let wfs = crate::builtin::workflows();
+        let wf = wfs.for_kind("general").unwrap();
+        let t0 = at("2021-09-29 16:00");
+        let mut c = CaseClocks::start(wf, t0, &dl);
+        // Overall: 5 working days from Wed 09-29: 09-30, 10-08, 10-09, 10-11, 10-12.
+        assert_eq!(local(c.overall_due().unwrap()), "2021-10-13 00:00");
+        // Stage (registered): 2 working hours: 16:00-17:30, then 09-30 08:30-09:00.
+        assert_eq!(local(c.stage.unwrap().due_at), "2021-09-30 09:00");
+        assert_eq!(c.next_check(), Some(c.stage.unwrap().warn_at));
+
+        // Nobody dispatches: the stage goes overdue on 09-30 09:00.
+        let ch = c.refresh(at("2021-09-30 09:05"));
+        assert_eq!(ch.len(), 1);
+        assert_eq!(ch[0].clock, ClockKind::Stage);
+        assert_eq!(ch[0].status, ClockStatus::Overdue);
+        assert_eq!(c.status(), ClockStatus::Overdue);
+        assert!(c.refresh(at("2021-09-30 09:06")).is_empty(), "idempotent");
+
+        let t = |id| wf.transition(id).unwrap();
+        c.on_transition(wf, t("dispatch"), at("2021-09-30 10:00"), None, &dl);
+        c.on_transition(wf, t("sign"), at("2021-09-30 10:30"), None, &dl);
+        assert_eq!(local(c.stage.unwrap().due_at), "2021-10-12 00:00");
+
+        // Parked from 10-08 10:00 to 10-11 10:00: 10-08 and 10-09 are given back.
+        c.on_transition(wf, t("park"), at("2021-10-08 10:00"), None, &dl);
+        assert_eq!(c.next_check(), None);
+        c.on_transition(wf, t("unpark"), at("2021-10-11 10:00"), None, &dl);
+        assert_eq!(local(c.overall_due().unwrap()), "2021-10-15 00:00");
+
+        c.on_transition(wf, t("request_extension"), at("2021-10-11 11:00"), None, &dl);
+        c.on_transition(wf, t("approve_extension"), at("2021-10-11 15:00"), Some(2), &dl);
+        assert_eq!(local(c.overall_due().unwrap()), "2021-10-19 00:00");
+        assert_eq!((c.extensions, c.extended_total), (1, 2));
+
+        c.on_transition(wf, t("report"), at("2021-10-12 09:00"), None, &dl);
+        c.on_transition(wf, t("verify"), at("2021-10-12 14:00"), None, &dl);
+        c.on_transition(wf, t("close"), at("2021-10-12 15:00"), None, &dl);
+        assert_eq!(c.on_time(), Some(true));
+        assert!(!c.ever_overdue());
+        assert_eq!(c.next_check(), None);
+        assert!(c.refresh(at("2022-01-01 00:00")).is_empty());
+    }
+
+    #[test]
+    fn overall_overdue_is_remembered() {
+        let cal = crate::testdata::calendar();
+        let oh = OfficeHours::default();
+        let dl = Deadlines::new(&cal, &oh);
+        let wfs = crate::builtin::workflows();
+        let wf = wfs.for_kind("general").unwrap();
+        let t0 = at("2021-06-01 09:00");
+        let mut c = CaseClocks::start(wf, t0, &dl);
+        let due = c.overall_due().unwrap();
+        c.refresh(due + Duration::minutes(1));
+        assert!(c.ever_overdue());
+        let t = |id| wf.transition(id).unwrap();
+        c.on_transition(wf, t("dispatch"), due + Duration::hours(1), None, &dl);
+        c.on_transition(wf, t("sign"), due + Duration::hours(2), None, &dl);
+        c.on_transition(wf, t("request_extension"), due + Duration::hours(3), None, &dl);
+        c.on_transition(wf, t("approve_extension"), due + Duration::hours(4), Some(5), &dl);
+        // Extended past now: the clock runs normally again, but the overdue stays on record.
+        assert!(c.ever_overdue());
+        assert_ne!(c.overall.unwrap().status, ClockStatus::Overdue);
+    }
+}

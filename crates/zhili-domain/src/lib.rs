@@ -1,0 +1,26 @@
+//! zhili's domain: pure types and rules. No I/O, no async, no SQL.
+//!
+//! - [`org`]: the org tree and roles
+//! - [`case`]: cases and their clocks
+//! - [`workflow`]: workflow definitions as data and the rules of transitions
+//! - [`calendar`], [`clock`]: the official calendar and deadline arithmetic
+//! - [`privacy`]: personal data validation and masking
+//! - [`audit`]: the hash chain of events
+//! - [`indicators`]: named formulas
+
+pub mod audit;
+pub mod builtin;
+pub mod calendar;
+pub mod case;
+pub mod clock;
+pub mod indicators;
+pub mod org;
+pub mod privacy;
+pub mod workflow;
+
+#[cfg(test)]
+mod testdata {
+    pub fn calendar() -> crate::calendar::Calendar {
+        crate::builtin::calendar()
+    }
+}
