@@ -1,0 +1,47 @@
+//! zhili's store on SQLite: one file under the data directory, WAL, durable commits
+//! (`synchronous = FULL`). The default backend, so that one command runs everything.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use zhili_store::StoreResult;
+
+/// The SQLite store. Writes go through a single connection (SQLite has one writer at a time;
+/// queueing in the pool avoids busy errors), reads through several.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database file and bring its schema up to date.
+    pub async fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let opts = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(SqliteStore { read, write })
+    }
+
+    /// The pool that writes, for tests that tamper with rows directly.
+    pub fn write_pool(&self) -> &SqlitePool {
+        &self.write
+    }
+}
+
+zhili_store::impl_sql_store!(SqliteStore, sqlx::Sqlite, backend = "sqlite", claim = "");

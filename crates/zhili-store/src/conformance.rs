@@ -1,0 +1,514 @@
+//! The conformance suite: the same tests run against every backend (feature `conformance`).
+//! Each test takes a fresh, empty store.
+
+use chrono::{Duration, NaiveDateTime};
+use zhili_domain::builtin;
+use zhili_domain::case::{CaseClocks, Channel, Priority};
+use zhili_domain::clock::{ClockStatus, Deadlines, OfficeHours, from_local};
+use zhili_domain::org::{NodeKind, Role};
+
+use crate::*;
+
+fn at(s: &str) -> Timestamp {
+    from_local(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test time"))
+}
+
+/// The names of every test, for the backends' test files.
+pub const TESTS: &[&str] = &[
+    "org_and_users",
+    "tokens",
+    "case_lifecycle",
+    "list_filters_and_visibility",
+    "deadline_scan",
+    "counts",
+    "audit_chain",
+];
+
+pub async fn run<S: Store>(name: &str, s: S) {
+    match name {
+        "org_and_users" => org_and_users(s).await,
+        "tokens" => tokens(s).await,
+        "case_lifecycle" => case_lifecycle(s).await,
+        "list_filters_and_visibility" => list_filters_and_visibility(s).await,
+        "deadline_scan" => deadline_scan(s).await,
+        "counts" => counts(s).await,
+        "audit_chain" => audit_chain(s).await,
+        other => panic!("no conformance test {other}"),
+    }
+}
+
+struct Town {
+    town: NodeRow,
+    v1: NodeRow,
+    v2: NodeRow,
+    dept: DepartmentRow,
+    dispatcher: UserRow,
+}
+
+async fn town<S: Store>(s: &S) -> Town {
+    let t0 = at("2021-01-01 08:00");
+    let node = |parent: Option<i64>, kind, code: &str, name: &str| NewNode {
+        parent_id: parent,
+        kind,
+        code: code.into(),
+        name: name.into(),
+        geometry: None,
+        synthetic: true,
+        at: t0,
+    };
+    let town = s
+        .create_node(node(None, NodeKind::Town, "441900115", "清溪镇"))
+        .await
+        .unwrap();
+    let v1 = s
+        .create_node(node(Some(town.id), NodeKind::Village, "441900115200", "罗马村"))
+        .await
+        .unwrap();
+    let v2 = s
+        .create_node(node(Some(town.id), NodeKind::Village, "441900115201", "长山头村"))
+        .await
+        .unwrap();
+    let dept = s
+        .create_department(town.id, "cgj", "城市管理和综合执法局", t0)
+        .await
+        .unwrap();
+    let dispatcher = s
+        .create_user(
+            NewUser {
+                username: "disp".into(),
+                display_name: "派遣员".into(),
+                password_hash: "x".into(),
+            },
+            None,
+            t0,
+        )
+        .await
+        .unwrap();
+    s.add_grant(dispatcher.id, Role::Dispatcher, Some(town.id), None, None, t0)
+        .await
+        .unwrap();
+    Town {
+        town,
+        v1,
+        v2,
+        dept,
+        dispatcher,
+    }
+}
+
+fn new_case(node_id: i64, by: i64, when: Timestamp, title: &str) -> NewCase {
+    let cal = builtin::calendar();
+    let oh = OfficeHours::default();
+    let dl = Deadlines::new(&cal, &oh);
+    let wfs = builtin::workflows();
+    let wf = wfs.for_kind("general").unwrap();
+    NewCase {
+        kind: "general".into(),
+        category: Some("环境卫生".into()),
+        channel: Channel::Hotline,
+        priority: Priority::Normal,
+        state: wf.initial.clone(),
+        title: title.into(),
+        content: format!("{title}，请尽快处理"),
+        address: Some("清溪镇香芒东路".into()),
+        lat: Some(22.83),
+        lon: Some(114.17),
+        node_id,
+        department_id: None,
+        created_by: Some(by),
+        at: when,
+        registered: true,
+        clocks: CaseClocks::start(wf, when, &dl),
+        parties: vec![NewParty {
+            role: "complainant".into(),
+            name_enc: "enc:name".into(),
+            name_masked: "张*".into(),
+            id_number_enc: None,
+            id_number_masked: None,
+            phone_enc: Some("enc:phone".into()),
+            phone_masked: Some("138****5678".into()),
+            address_enc: None,
+            address_masked: None,
+        }],
+        attachment_ids: vec![],
+        event_data: serde_json::json!({"title": title}),
+    }
+}
+
+async fn org_and_users<S: Store>(s: S) {
+    let t = town(&s).await;
+    assert_eq!(t.v1.path, format!("/{}/{}/", t.town.id, t.v1.id));
+    assert_eq!(t.v1.kind, NodeKind::Village);
+    let nodes = s.list_nodes().await.unwrap();
+    assert_eq!(nodes.len(), 3);
+    assert_eq!(nodes[0].id, t.town.id, "ordered by path");
+    // Codes are unique.
+    let dup = s
+        .create_node(NewNode {
+            parent_id: Some(t.town.id),
+            kind: NodeKind::Village,
+            code: "441900115200".into(),
+            name: "重复".into(),
+            geometry: None,
+            synthetic: false,
+            at: at("2021-01-01 09:00"),
+        })
+        .await;
+    assert!(matches!(dup, Err(DbError::Conflict { .. })), "{dup:?}");
+    let bad_parent = s
+        .create_node(NewNode {
+            parent_id: Some(9999),
+            kind: NodeKind::Village,
+            code: "x".into(),
+            name: "x".into(),
+            geometry: None,
+            synthetic: false,
+            at: at("2021-01-01 09:00"),
+        })
+        .await;
+    assert!(matches!(bad_parent, Err(DbError::BadReference { field: "parent_id" })));
+    // Users: unique names, grants with paths, disable.
+    let dup = s
+        .create_user(
+            NewUser {
+                username: "disp".into(),
+                display_name: "又一个".into(),
+                password_hash: "y".into(),
+            },
+            None,
+            at("2021-01-01 09:00"),
+        )
+        .await;
+    assert!(matches!(dup, Err(DbError::Conflict { what: "username" })));
+    let g = s.user_grants(t.dispatcher.id).await.unwrap();
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].node_path.as_deref(), Some(t.town.path.as_str()));
+    let hg = s
+        .add_grant(t.dispatcher.id, Role::Handler, None, Some(t.dept.id), None, at("2021-01-01 09:00"))
+        .await
+        .unwrap();
+    assert_eq!(hg.department_id, Some(t.dept.id));
+    s.set_user_disabled(t.dispatcher.id, true, None, at("2021-01-02 09:00"))
+        .await
+        .unwrap();
+    assert!(s.get_user(t.dispatcher.id).await.unwrap().disabled);
+    assert!(matches!(s.get_user(424242).await, Err(DbError::NotFound(_))));
+    assert_eq!(s.list_departments().await.unwrap().len(), 1);
+}
+
+async fn tokens<S: Store>(s: S) {
+    let t = town(&s).await;
+    let now = at("2021-03-01 10:00");
+    let tok = s
+        .create_token(t.dispatcher.id, TokenKind::Api, "hash1", "integration", now, None)
+        .await
+        .unwrap();
+    let found = s.find_token("hash1", now).await.unwrap().unwrap();
+    assert_eq!(found.1.id, t.dispatcher.id);
+    assert!(s.find_token("nope", now).await.unwrap().is_none());
+    // Expired sessions are not found.
+    s.create_token(
+        t.dispatcher.id,
+        TokenKind::Session,
+        "hash2",
+        "web",
+        now,
+        Some(now + Duration::hours(1)),
+    )
+    .await
+    .unwrap();
+    assert!(s.find_token("hash2", now).await.unwrap().is_some());
+    assert!(s.find_token("hash2", now + Duration::hours(2)).await.unwrap().is_none());
+    // Revoked tokens are not found; API tokens are listed.
+    assert_eq!(s.list_tokens(t.dispatcher.id).await.unwrap().len(), 1);
+    s.revoke_token(tok.id, now).await.unwrap();
+    assert!(s.find_token("hash1", now).await.unwrap().is_none());
+    // A disabled user's tokens stop working.
+    s.create_token(t.dispatcher.id, TokenKind::Api, "hash3", "x", now, None)
+        .await
+        .unwrap();
+    s.set_user_disabled(t.dispatcher.id, true, None, now).await.unwrap();
+    assert!(s.find_token("hash3", now).await.unwrap().is_none());
+}
+
+async fn case_lifecycle<S: Store>(s: S) {
+    let t = town(&s).await;
+    let t0 = at("2021-09-29 16:00");
+    let c = s
+        .create_case(new_case(t.v1.id, t.dispatcher.id, t0, "垃圾堆放"))
+        .await
+        .unwrap();
+    assert_eq!(c.case_no, format!("2021GE{:07}", c.id));
+    assert_eq!(c.node_path, t.v1.path);
+    assert_eq!(c.state, "registered");
+    assert_eq!(c.version, 1);
+    assert_eq!(s.case_by_no(&c.case_no).await.unwrap().id, c.id);
+    let parties = s.parties(c.id).await.unwrap();
+    assert_eq!(parties[0].name_masked, "张*");
+    assert_eq!(parties[0].phone_enc.as_deref(), Some("enc:phone"));
+
+    // A transition with the right version applies; a stale one is refused and writes nothing.
+    let change = |version, state: &str| CaseChange {
+        case_id: c.id,
+        expected_version: version,
+        state: state.into(),
+        department_id: Some(t.dept.id),
+        handler_id: None,
+        clocks: c.clocks.clone(),
+        closed: false,
+        ended: false,
+        rework: false,
+        returned: false,
+        attachment_ids: vec![],
+        event: NewEvent {
+            kind: "transition".into(),
+            actor_id: Some(t.dispatcher.id),
+            at: t0 + Duration::hours(1),
+            data: serde_json::json!({"action": "dispatch"}),
+        },
+    };
+    let c2 = s.apply_change(change(1, "dispatched")).await.unwrap();
+    assert_eq!((c2.state.as_str(), c2.version), ("dispatched", 2));
+    assert_eq!(c2.department_id, Some(t.dept.id));
+    let stale = s.apply_change(change(1, "handling")).await;
+    assert!(matches!(stale, Err(DbError::Stale)), "{stale:?}");
+    assert_eq!(s.get_case(c.id).await.unwrap().state, "dispatched");
+    let mut missing = change(2, "handling");
+    missing.case_id = 999_999;
+    assert!(matches!(s.apply_change(missing).await, Err(DbError::NotFound(_))));
+    // A bad attachment reference rolls the whole change back.
+    let mut bad = change(2, "handling");
+    bad.attachment_ids = vec![777];
+    assert!(matches!(
+        s.apply_change(bad).await,
+        Err(DbError::BadReference { field: "attachment_ids" })
+    ));
+    let after = s.get_case(c.id).await.unwrap();
+    assert_eq!((after.state.as_str(), after.version), ("dispatched", 2));
+
+    // Attachments link to the case; comments write events.
+    let a = s
+        .add_attachment(NewAttachment {
+            sha256: "ab".repeat(32),
+            size: 10,
+            mime: "image/png".into(),
+            filename: "现场.png".into(),
+            uploaded_by: t.dispatcher.id,
+            at: t0,
+        })
+        .await
+        .unwrap();
+    let mut with_file = change(2, "handling");
+    with_file.attachment_ids = vec![a.id];
+    with_file.closed = false;
+    let c3 = s.apply_change(with_file).await.unwrap();
+    assert_eq!(c3.version, 3);
+    assert_eq!(s.attachments(c.id).await.unwrap().len(), 1);
+    let cm = s
+        .add_comment(c.id, t.dispatcher.id, "已联系当事人", t0 + Duration::hours(3))
+        .await
+        .unwrap();
+    assert_eq!(cm.author_name, "派遣员");
+    assert_eq!(s.comments(c.id).await.unwrap().len(), 1);
+    let tl = s.timeline(c.id).await.unwrap();
+    let kinds: Vec<_> = tl.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["created", "transition", "transition", "comment"]);
+    assert_eq!(tl[0].data["case_no"], serde_json::json!(c.case_no));
+    assert_eq!(tl[1].actor_name.as_deref(), Some("派遣员"));
+    assert_eq!(s.get_case(c.id).await.unwrap().version, 4);
+
+    // Closing sets closed_at, ended_at and on-time.
+    let mut clocks = c3.clocks.clone();
+    clocks.finished_at = Some(t0 + Duration::hours(5));
+    let closing = CaseChange {
+        clocks,
+        closed: true,
+        ended: true,
+        ..change(4, "closed")
+    };
+    let closed = s.apply_change(closing).await.unwrap();
+    assert!(closed.closed_at.is_some() && closed.ended_at.is_some());
+}
+
+async fn list_filters_and_visibility<S: Store>(s: S) {
+    let t = town(&s).await;
+    let base = at("2021-05-10 09:00");
+    let mut ids = vec![];
+    for i in 0..30 {
+        let node = if i % 3 == 0 { t.v2.id } else { t.v1.id };
+        let title = if i % 5 == 0 { "占道经营" } else { "噪音扰民" };
+        let c = s
+            .create_case(new_case(node, t.dispatcher.id, base + Duration::hours(i), title))
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    let all = CaseFilter {
+        visibility: Visibility { all: true, ..Default::default() },
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(s.list_cases(&all).await.unwrap().len(), 30);
+    // Cursor pagination: newest first, no overlap.
+    let p1 = s.list_cases(&CaseFilter { limit: 12, ..all.clone() }).await.unwrap();
+    let p2 = s
+        .list_cases(&CaseFilter { limit: 12, before_id: Some(p1.last().unwrap().id), ..all.clone() })
+        .await
+        .unwrap();
+    assert_eq!(p1[0].id, *ids.last().unwrap());
+    assert!(p2[0].id < p1[11].id);
+    // Visibility by subtree.
+    let v2_only = CaseFilter {
+        visibility: Visibility { all: false, node_paths: vec![t.v2.path.clone()], department_ids: vec![] },
+        limit: 100,
+        ..Default::default()
+    };
+    assert_eq!(s.list_cases(&v2_only).await.unwrap().len(), 10);
+    let nothing = CaseFilter { visibility: Visibility::default(), limit: 100, ..Default::default() };
+    assert!(s.list_cases(&nothing).await.unwrap().is_empty());
+    // Text (with LIKE wildcards escaped), node, date range, state.
+    let text = CaseFilter { text: Some("占道".into()), ..all.clone() };
+    assert_eq!(s.list_cases(&text).await.unwrap().len(), 6);
+    let wild = CaseFilter { text: Some("%".into()), ..all.clone() };
+    assert!(s.list_cases(&wild).await.unwrap().is_empty());
+    let node = CaseFilter { node_path: Some(t.v1.path.clone()), ..all.clone() };
+    assert_eq!(s.list_cases(&node).await.unwrap().len(), 20);
+    let range = CaseFilter {
+        created_from: Some(base + Duration::hours(10)),
+        created_to: Some(base + Duration::hours(20)),
+        ..all.clone()
+    };
+    assert_eq!(s.list_cases(&range).await.unwrap().len(), 10);
+    let state = CaseFilter { state: Some("closed".into()), ..all.clone() };
+    assert!(s.list_cases(&state).await.unwrap().is_empty());
+    let cat = CaseFilter { category: Some("环境卫生".into()), kind: Some("general".into()), ..all.clone() };
+    assert_eq!(s.list_cases(&cat).await.unwrap().len(), 30);
+    let open = CaseFilter { open: Some(true), overdue: Some(false), ..all.clone() };
+    assert_eq!(s.list_cases(&open).await.unwrap().len(), 30);
+}
+
+async fn deadline_scan<S: Store>(s: S) {
+    let t = town(&s).await;
+    let t0 = at("2021-09-29 16:00");
+    let c = s
+        .create_case(new_case(t.v1.id, t.dispatcher.id, t0, "井盖缺失"))
+        .await
+        .unwrap();
+    let decide = |now: Timestamp| {
+        move |row: &CaseRow| {
+            let mut clocks = row.clocks.clone();
+            let changes = clocks.refresh(now);
+            Some(ClockUpdate {
+                events: changes
+                    .iter()
+                    .map(|ch| NewEvent {
+                        kind: "clock".into(),
+                        actor_id: None,
+                        at: now,
+                        data: serde_json::to_value(ch).unwrap(),
+                    })
+                    .collect(),
+                clocks,
+            })
+        }
+    };
+    // Nothing is due yet.
+    assert_eq!(s.scan_deadlines(t0, 100, decide(t0)).await.unwrap(), 0);
+    let later = at("2021-09-30 09:05");
+    assert_eq!(s.scan_deadlines(later, 100, decide(later)).await.unwrap(), 1);
+    let row = s.get_case(c.id).await.unwrap();
+    assert_eq!(row.clocks.status(), ClockStatus::Overdue);
+    let overdue = CaseFilter {
+        visibility: Visibility { all: true, ..Default::default() },
+        overdue: Some(true),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(s.list_cases(&overdue).await.unwrap().len(), 1);
+    // Idempotent: the next scan at the same time finds nothing more to do.
+    assert_eq!(s.scan_deadlines(later, 100, decide(later)).await.unwrap(), 0);
+    let events = s.timeline(c.id).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "clock").count(), 1);
+}
+
+async fn counts<S: Store>(s: S) {
+    let t = town(&s).await;
+    let t0 = at("2021-06-01 09:00");
+    for i in 0..4 {
+        let c = s
+            .create_case(new_case(if i < 3 { t.v1.id } else { t.v2.id }, t.dispatcher.id, t0 + Duration::days(i), "x"))
+            .await
+            .unwrap();
+        if i < 2 {
+            let mut clocks = c.clocks.clone();
+            // The first is closed in time, the second after its overall deadline.
+            let close_at = if i == 0 { t0 + Duration::days(1) } else { t0 + Duration::days(40) };
+            clocks.finished_at = Some(close_at);
+            s.apply_change(CaseChange {
+                case_id: c.id,
+                expected_version: 1,
+                state: "closed".into(),
+                department_id: Some(t.dept.id),
+                handler_id: None,
+                clocks,
+                closed: true,
+                ended: true,
+                rework: false,
+                returned: false,
+                attachment_ids: vec![],
+                event: NewEvent { kind: "transition".into(), actor_id: None, at: close_at, data: serde_json::json!({}) },
+            })
+            .await
+            .unwrap();
+        }
+    }
+    let q = CountQuery {
+        from: at("2021-06-01 00:00"),
+        to: at("2021-07-01 00:00"),
+        as_of: at("2021-12-31 00:00"),
+        group_by: GroupBy::None,
+        node_path: None,
+        department_id: None,
+        category: None,
+        kind: None,
+    };
+    let all = s.counts(&q).await.unwrap();
+    assert_eq!(all.len(), 1);
+    let c = all[0].counts;
+    assert_eq!((c.received, c.registered, c.closed, c.closed_on_time), (4, 4, 2, 1));
+    // The two open cases are past their 5-working-day limit by December: all four are due.
+    assert_eq!(c.due_for_closing, 4);
+    assert_eq!(c.overdue, 3);
+    assert_eq!(c.open, 2);
+    let by_node = s.counts(&CountQuery { group_by: GroupBy::Node, ..q.clone() }).await.unwrap();
+    assert_eq!(by_node.len(), 2);
+    assert_eq!(by_node.iter().map(|g| g.counts.received).sum::<i64>(), 4);
+    let by_month = s.counts(&CountQuery { group_by: GroupBy::Month, ..q.clone() }).await.unwrap();
+    assert_eq!(by_month[0].key.as_deref(), Some("2021-06"));
+    // As of the first day, nothing was due and one case was closed.
+    let early = s
+        .counts(&CountQuery { as_of: t0 + Duration::days(1) + Duration::minutes(1), ..q.clone() })
+        .await
+        .unwrap();
+    assert_eq!(early[0].counts.closed, 1);
+    assert_eq!(early[0].counts.due_for_closing, 1);
+    let dept = s.counts(&CountQuery { department_id: Some(t.dept.id), ..q }).await.unwrap();
+    assert_eq!(dept[0].counts.received, 2);
+}
+
+async fn audit_chain<S: Store>(s: S) {
+    let t = town(&s).await;
+    for i in 0..3 {
+        let c = s
+            .create_case(new_case(t.v1.id, t.dispatcher.id, at("2021-06-01 09:00") + Duration::hours(i), "x"))
+            .await
+            .unwrap();
+        s.add_comment(c.id, t.dispatcher.id, "备注", at("2021-06-02 09:00")).await.unwrap();
+    }
+    let heads = s.chain_heads().await.unwrap();
+    assert_eq!(heads.len(), 4, "three cases and the system stream");
+    let summary = verify_chain(&s, 2).await.unwrap().unwrap();
+    assert_eq!(summary.streams, 4);
+    // sys: 3 nodes, 1 department, 1 user, 1 grant; each case: created + comment.
+    assert_eq!(summary.events, 6 + 3 * 2);
+}

@@ -1,0 +1,1287 @@
+//! The SQL both backends share. Every statement here runs unchanged on SQLite and PostgreSQL
+//! (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the backend crates invoke
+//! [`impl_sql_store!`](crate::impl_sql_store) with their database type and the few fragments
+//! where the engines differ.
+
+use chrono::{TimeZone, Utc};
+use zhili_domain::indicators::Measure;
+
+use crate::{DbError, GroupBy, StoreResult, Timestamp};
+
+pub fn ms(t: Timestamp) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn ts(ms: i64) -> Timestamp {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_else(|| Utc.timestamp_millis_opt(0).single().expect("epoch"))
+}
+
+pub fn opt_ts(ms: Option<i64>) -> Option<Timestamp> {
+    ms.map(ts)
+}
+
+pub fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> StoreResult<T> {
+    s.parse().map_err(DbError::Corrupt)
+}
+
+/// `YYYY-MM` of a time in China Standard Time, stored with each case for monthly grouping.
+pub fn month_of(t: Timestamp) -> String {
+    zhili_domain::clock::to_local(t).format("%Y-%m").to_string()
+}
+
+/// Escape a user's words for `LIKE … ESCAPE '\'`.
+pub fn like_pattern(text: &str) -> String {
+    let mut s = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
+
+/// The SQL expression a grouping selects as its key.
+pub fn group_expr(g: GroupBy) -> &'static str {
+    match g {
+        GroupBy::None => "CAST(NULL AS TEXT)",
+        GroupBy::Node => "CAST(node_id AS TEXT)",
+        GroupBy::Department => "CAST(department_id AS TEXT)",
+        GroupBy::Category => "category",
+        GroupBy::Kind => "kind",
+        GroupBy::Month => "created_month",
+    }
+}
+
+/// The one place where each [`Measure`] becomes SQL over the `cases` table. `{as_of}` stands for
+/// the bound evaluation time; the cohort (cases received in the period) is the WHERE clause.
+pub fn measure_condition(m: Measure) -> &'static str {
+    match m {
+        Measure::Received => "1 = 1",
+        Measure::Registered => "registered_at IS NOT NULL AND registered_at <= {as_of}",
+        Measure::Closed => {
+            "registered_at IS NOT NULL AND closed_at IS NOT NULL AND closed_at <= {as_of}"
+        }
+        Measure::ClosedOnTime => {
+            "registered_at IS NOT NULL AND closed_at IS NOT NULL AND closed_at <= {as_of} AND closed_on_time = TRUE"
+        }
+        Measure::DueForClosing => {
+            "registered_at IS NOT NULL AND ((closed_at IS NOT NULL AND closed_at <= {as_of}) OR (overall_due_at IS NOT NULL AND overall_due_at <= {as_of} AND (ended_at IS NULL OR ended_at > {as_of} OR closed_at IS NOT NULL)))"
+        }
+        Measure::Overdue => {
+            "registered_at IS NOT NULL AND ((closed_at IS NOT NULL AND closed_at <= {as_of} AND closed_on_time = FALSE) OR ((ended_at IS NULL OR ended_at > {as_of}) AND overall_due_at IS NOT NULL AND overall_due_at <= {as_of}))"
+        }
+        Measure::Open => {
+            "registered_at IS NOT NULL AND registered_at <= {as_of} AND (ended_at IS NULL OR ended_at > {as_of})"
+        }
+    }
+}
+
+/// The columns of a case, in the order `case_from_row` reads them.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! case_select {
+    ($($rest:literal),*) => {
+        concat!(
+            "SELECT id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
+             node_id, node_path, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
+             ended_at, updated_at, version, clocks, reworks, returns FROM cases ",
+            $($rest),*
+        )
+    };
+}
+
+/// Implements [`Store`](crate::Store) for a struct with `read` and `write` pools of `$db`.
+/// `$claim` is appended to the deadline-scan query (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! impl_sql_store {
+    ($ty:ty, $db:ty, backend = $backend:literal, claim = $claim:literal) => {
+        const _: () = {
+            use $crate::sql::{ms, opt_ts, parse, ts};
+            use $crate::sqlx::{self, Row};
+            use $crate::*;
+            use zhili_domain::audit::{self as audit, StoredLink};
+            use zhili_domain::indicators::{Counts, Measure};
+
+            type Conn = <$db as sqlx::Database>::Connection;
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            fn case_from_row(r: &DbRow) -> StoreResult<CaseRow> {
+                let clocks: String = r.try_get("clocks")?;
+                Ok(CaseRow {
+                    id: r.try_get("id")?,
+                    case_no: r.try_get::<Option<String>, _>("case_no")?.unwrap_or_default(),
+                    kind: r.try_get("kind")?,
+                    category: r.try_get("category")?,
+                    channel: parse(&r.try_get::<String, _>("channel")?)?,
+                    priority: parse(&r.try_get::<String, _>("priority")?)?,
+                    state: r.try_get("state")?,
+                    title: r.try_get("title")?,
+                    content: r.try_get("content")?,
+                    address: r.try_get("address")?,
+                    lat: r.try_get("lat")?,
+                    lon: r.try_get("lon")?,
+                    node_id: r.try_get("node_id")?,
+                    node_path: r.try_get("node_path")?,
+                    department_id: r.try_get("department_id")?,
+                    handler_id: r.try_get("handler_id")?,
+                    created_by: r.try_get("created_by")?,
+                    created_at: ts(r.try_get("created_at")?),
+                    registered_at: opt_ts(r.try_get("registered_at")?),
+                    closed_at: opt_ts(r.try_get("closed_at")?),
+                    ended_at: opt_ts(r.try_get("ended_at")?),
+                    updated_at: ts(r.try_get("updated_at")?),
+                    version: r.try_get("version")?,
+                    clocks: serde_json::from_str(&clocks)
+                        .map_err(|e| DbError::Corrupt(format!("case clocks: {e}")))?,
+                    reworks: r.try_get("reworks")?,
+                    returns: r.try_get("returns")?,
+                })
+            }
+
+            fn node_from_row(r: &DbRow) -> StoreResult<NodeRow> {
+                Ok(NodeRow {
+                    id: r.try_get("id")?,
+                    parent_id: r.try_get("parent_id")?,
+                    kind: parse(&r.try_get::<String, _>("kind")?)?,
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    path: r.try_get("path")?,
+                    geometry: r.try_get("geometry")?,
+                    synthetic: r.try_get("synthetic")?,
+                })
+            }
+
+            fn user_from_row(r: &DbRow) -> StoreResult<UserRow> {
+                Ok(UserRow {
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    display_name: r.try_get("display_name")?,
+                    password_hash: r.try_get("password_hash")?,
+                    disabled: r.try_get("disabled")?,
+                    created_at: ts(r.try_get("created_at")?),
+                })
+            }
+
+            fn token_from_row(r: &DbRow) -> StoreResult<TokenRow> {
+                let kind: String = r.try_get("kind")?;
+                Ok(TokenRow {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    kind: if kind == "api" { TokenKind::Api } else { TokenKind::Session },
+                    name: r.try_get("name")?,
+                    created_at: ts(r.try_get("created_at")?),
+                    expires_at: opt_ts(r.try_get("expires_at")?),
+                    revoked_at: opt_ts(r.try_get("revoked_at")?),
+                })
+            }
+
+            fn grant_from_row(r: &DbRow) -> StoreResult<GrantRow> {
+                Ok(GrantRow {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    role: parse(&r.try_get::<String, _>("role")?)?,
+                    node_id: r.try_get("node_id")?,
+                    node_path: r.try_get("node_path")?,
+                    department_id: r.try_get("department_id")?,
+                })
+            }
+
+            fn event_from_row(r: &DbRow) -> StoreResult<EventRow> {
+                let data: String = r.try_get("data")?;
+                Ok(EventRow {
+                    id: r.try_get("id")?,
+                    seq: r.try_get("seq")?,
+                    case_id: r.try_get("case_id")?,
+                    kind: r.try_get("kind")?,
+                    actor_id: r.try_get("actor_id")?,
+                    actor_name: r.try_get("actor_name")?,
+                    at: ts(r.try_get("at")?),
+                    data: serde_json::from_str(&data)
+                        .map_err(|e| DbError::Corrupt(format!("event data: {e}")))?,
+                    hash: r.try_get("hash")?,
+                })
+            }
+
+            fn attachment_from_row(r: &DbRow) -> StoreResult<AttachmentRow> {
+                Ok(AttachmentRow {
+                    id: r.try_get("id")?,
+                    sha256: r.try_get("sha256")?,
+                    size: r.try_get("size")?,
+                    mime: r.try_get("mime")?,
+                    filename: r.try_get("filename")?,
+                    case_id: r.try_get("case_id")?,
+                    uploaded_by: r.try_get("uploaded_by")?,
+                    created_at: ts(r.try_get("created_at")?),
+                })
+            }
+
+            fn party_from_row(r: &DbRow) -> StoreResult<PartyRow> {
+                Ok(PartyRow {
+                    id: r.try_get("id")?,
+                    case_id: r.try_get("case_id")?,
+                    role: r.try_get("role")?,
+                    name_enc: r.try_get("name_enc")?,
+                    name_masked: r.try_get("name_masked")?,
+                    id_number_enc: r.try_get("id_number_enc")?,
+                    id_number_masked: r.try_get("id_number_masked")?,
+                    phone_enc: r.try_get("phone_enc")?,
+                    phone_masked: r.try_get("phone_masked")?,
+                    address_enc: r.try_get("address_enc")?,
+                    address_masked: r.try_get("address_masked")?,
+                })
+            }
+
+            /// Append an event to a stream's hash chain, in the caller's transaction.
+            async fn append(
+                conn: &mut Conn,
+                stream: &str,
+                case_id: Option<i64>,
+                ev: &NewEvent,
+            ) -> StoreResult<EventRow> {
+                // Take the stream head's row lock first, so that two writers cannot both extend
+                // the same head.
+                let locked = sqlx::query("UPDATE chain_heads SET seq = seq WHERE stream = $1")
+                    .bind(stream)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                if locked == 0 {
+                    sqlx::query(
+                        "INSERT INTO chain_heads (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING",
+                    )
+                    .bind(stream)
+                    .bind(audit::GENESIS)
+                    .execute(&mut *conn)
+                    .await?;
+                    sqlx::query("UPDATE chain_heads SET seq = seq WHERE stream = $1")
+                        .bind(stream)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                let head = sqlx::query("SELECT seq, hash FROM chain_heads WHERE stream = $1")
+                    .bind(stream)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let prev_seq: i64 = head.try_get("seq")?;
+                let prev_hash: String = head.try_get("hash")?;
+                let seq = prev_seq + 1;
+                let data = ev.data.to_string();
+                let at_ms = ms(ev.at);
+                let hash = audit::link_hash(
+                    &prev_hash,
+                    &audit::ChainLink {
+                        stream,
+                        seq,
+                        kind: &ev.kind,
+                        actor_id: ev.actor_id,
+                        at_ms,
+                        data: &data,
+                    },
+                );
+                let id: i64 = sqlx::query(
+                    "INSERT INTO events (stream, seq, case_id, kind, actor_id, at, data, prev_hash, hash, alg) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(stream)
+                .bind(seq)
+                .bind(case_id)
+                .bind(&ev.kind)
+                .bind(ev.actor_id)
+                .bind(at_ms)
+                .bind(&data)
+                .bind(&prev_hash)
+                .bind(&hash)
+                .bind(audit::HASH_ALG)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("id")?;
+                sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE stream = $3")
+                    .bind(seq)
+                    .bind(&hash)
+                    .bind(stream)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(EventRow {
+                    id,
+                    seq,
+                    case_id,
+                    kind: ev.kind.clone(),
+                    actor_id: ev.actor_id,
+                    actor_name: None,
+                    at: ev.at,
+                    data: ev.data.clone(),
+                    hash,
+                })
+            }
+
+            fn case_stream(id: i64) -> String {
+                format!("case:{id}")
+            }
+
+            const SYS: &str = "sys";
+
+            async fn node_path(conn: &mut Conn, node_id: i64, field: &'static str) -> StoreResult<String> {
+                sqlx::query("SELECT path FROM org_nodes WHERE id = $1")
+                    .bind(node_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .map(|r| r.try_get::<String, _>("path"))
+                    .transpose()?
+                    .ok_or(DbError::BadReference { field })
+            }
+
+            /// Bump a case's version (taking its row lock) if it is still at `expected`.
+            async fn touch_case(
+                conn: &mut Conn,
+                case_id: i64,
+                expected: Option<i64>,
+                at: Timestamp,
+            ) -> StoreResult<()> {
+                let n = match expected {
+                    Some(v) => sqlx::query(
+                        "UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",
+                    )
+                    .bind(ms(at))
+                    .bind(case_id)
+                    .bind(v)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected(),
+                    None => sqlx::query(
+                        "UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2",
+                    )
+                    .bind(ms(at))
+                    .bind(case_id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected(),
+                };
+                if n == 0 {
+                    let exists = sqlx::query("SELECT id FROM cases WHERE id = $1")
+                        .bind(case_id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .is_some();
+                    return Err(if exists { DbError::Stale } else { DbError::NotFound("case") });
+                }
+                Ok(())
+            }
+
+            async fn link_attachments(
+                conn: &mut Conn,
+                case_id: i64,
+                ids: &[i64],
+            ) -> StoreResult<()> {
+                for id in ids {
+                    let n = sqlx::query(
+                        "UPDATE attachments SET case_id = $1 WHERE id = $2 AND (case_id IS NULL OR case_id = $1)",
+                    )
+                    .bind(case_id)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                    if n == 0 {
+                        return Err(DbError::BadReference { field: "attachment_ids" });
+                    }
+                }
+                Ok(())
+            }
+
+            fn clock_columns(c: &zhili_domain::case::CaseClocks) -> StoreResult<(String, &'static str, Option<i64>, Option<i64>)> {
+                Ok((
+                    serde_json::to_string(c).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                    c.status().as_str(),
+                    c.overall_due().map(ms),
+                    c.next_check().map(ms),
+                ))
+            }
+
+            impl Store for $ty {
+                fn backend(&self) -> &'static str {
+                    $backend
+                }
+
+                async fn ping(&self) -> StoreResult<()> {
+                    sqlx::query("SELECT 1").execute(&self.read).await?;
+                    Ok(())
+                }
+
+                async fn create_node(&self, n: NewNode) -> StoreResult<NodeRow> {
+                    let mut tx = self.write.begin().await?;
+                    let parent_path = match n.parent_id {
+                        Some(p) => node_path(&mut tx, p, "parent_id").await?,
+                        None => "/".to_string(),
+                    };
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO org_nodes (parent_id, kind, code, name, path, geometry, synthetic) \
+                         VALUES ($1, $2, $3, $4, '', $5, $6) RETURNING id",
+                    )
+                    .bind(n.parent_id)
+                    .bind(n.kind.as_str())
+                    .bind(&n.code)
+                    .bind(&n.name)
+                    .bind(&n.geometry)
+                    .bind(n.synthetic)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "org node code", "code"))?
+                    .try_get("id")?;
+                    let path = zhili_domain::org::child_path(&parent_path, id);
+                    sqlx::query("UPDATE org_nodes SET path = $1 WHERE id = $2")
+                        .bind(&path)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    append(
+                        &mut tx,
+                        SYS,
+                        None,
+                        &NewEvent {
+                            kind: "node_created".into(),
+                            actor_id: None,
+                            at: n.at,
+                            data: serde_json::json!({"node_id": id, "code": n.code, "name": n.name, "kind": n.kind}),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    self.get_node(id).await
+                }
+
+                async fn get_node(&self, id: i64) -> StoreResult<NodeRow> {
+                    let r = sqlx::query("SELECT * FROM org_nodes WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.read)
+                        .await?
+                        .ok_or(DbError::NotFound("org node"))?;
+                    node_from_row(&r)
+                }
+
+                async fn list_nodes(&self) -> StoreResult<Vec<NodeRow>> {
+                    sqlx::query("SELECT * FROM org_nodes ORDER BY path")
+                        .fetch_all(&self.read)
+                        .await?
+                        .iter()
+                        .map(node_from_row)
+                        .collect()
+                }
+
+                async fn create_department(
+                    &self,
+                    node_id: i64,
+                    code: &str,
+                    name: &str,
+                    at: Timestamp,
+                ) -> StoreResult<DepartmentRow> {
+                    let mut tx = self.write.begin().await?;
+                    node_path(&mut tx, node_id, "node_id").await?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO departments (node_id, code, name) VALUES ($1, $2, $3) RETURNING id",
+                    )
+                    .bind(node_id)
+                    .bind(code)
+                    .bind(name)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "department code", "code"))?
+                    .try_get("id")?;
+                    append(
+                        &mut tx,
+                        SYS,
+                        None,
+                        &NewEvent {
+                            kind: "department_created".into(),
+                            actor_id: None,
+                            at,
+                            data: serde_json::json!({"department_id": id, "code": code, "name": name}),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok(DepartmentRow { id, node_id, code: code.into(), name: name.into() })
+                }
+
+                async fn list_departments(&self) -> StoreResult<Vec<DepartmentRow>> {
+                    let rows = sqlx::query("SELECT id, node_id, code, name FROM departments ORDER BY id")
+                        .fetch_all(&self.read)
+                        .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(DepartmentRow {
+                                id: r.try_get("id")?,
+                                node_id: r.try_get("node_id")?,
+                                code: r.try_get("code")?,
+                                name: r.try_get("name")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn create_user(
+                    &self,
+                    u: NewUser,
+                    actor_id: Option<i64>,
+                    at: Timestamp,
+                ) -> StoreResult<UserRow> {
+                    let mut tx = self.write.begin().await?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO users (username, display_name, password_hash, disabled, created_at) \
+                         VALUES ($1, $2, $3, FALSE, $4) RETURNING id",
+                    )
+                    .bind(&u.username)
+                    .bind(&u.display_name)
+                    .bind(&u.password_hash)
+                    .bind(ms(at))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "username", "username"))?
+                    .try_get("id")?;
+                    append(
+                        &mut tx,
+                        SYS,
+                        None,
+                        &NewEvent {
+                            kind: "user_created".into(),
+                            actor_id,
+                            at,
+                            data: serde_json::json!({"user_id": id, "username": u.username}),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    self.get_user(id).await
+                }
+
+                async fn get_user(&self, id: i64) -> StoreResult<UserRow> {
+                    let r = sqlx::query("SELECT * FROM users WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.read)
+                        .await?
+                        .ok_or(DbError::NotFound("user"))?;
+                    user_from_row(&r)
+                }
+
+                async fn user_by_name(&self, username: &str) -> StoreResult<UserRow> {
+                    let r = sqlx::query("SELECT * FROM users WHERE username = $1")
+                        .bind(username)
+                        .fetch_optional(&self.read)
+                        .await?
+                        .ok_or(DbError::NotFound("user"))?;
+                    user_from_row(&r)
+                }
+
+                async fn list_users(&self) -> StoreResult<Vec<UserRow>> {
+                    sqlx::query("SELECT * FROM users ORDER BY id")
+                        .fetch_all(&self.read)
+                        .await?
+                        .iter()
+                        .map(user_from_row)
+                        .collect()
+                }
+
+                async fn set_user_disabled(
+                    &self,
+                    id: i64,
+                    disabled: bool,
+                    actor_id: Option<i64>,
+                    at: Timestamp,
+                ) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
+                    let n = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                        .bind(disabled)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err(DbError::NotFound("user"));
+                    }
+                    if disabled {
+                        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                            .bind(ms(at))
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    append(
+                        &mut tx,
+                        SYS,
+                        None,
+                        &NewEvent {
+                            kind: if disabled { "user_disabled" } else { "user_enabled" }.into(),
+                            actor_id,
+                            at,
+                            data: serde_json::json!({"user_id": id}),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn add_grant(
+                    &self,
+                    user_id: i64,
+                    role: zhili_domain::org::Role,
+                    node_id: Option<i64>,
+                    department_id: Option<i64>,
+                    actor_id: Option<i64>,
+                    at: Timestamp,
+                ) -> StoreResult<GrantRow> {
+                    let mut tx = self.write.begin().await?;
+                    let path = match node_id {
+                        Some(n) => Some(node_path(&mut tx, n, "node_id").await?),
+                        None => None,
+                    };
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO grants (user_id, role, node_id, node_path, department_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(user_id)
+                    .bind(role.as_str())
+                    .bind(node_id)
+                    .bind(&path)
+                    .bind(department_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "grant", "department_id"))?
+                    .try_get("id")?;
+                    append(
+                        &mut tx,
+                        SYS,
+                        None,
+                        &NewEvent {
+                            kind: "grant_added".into(),
+                            actor_id,
+                            at,
+                            data: serde_json::json!({"user_id": user_id, "role": role, "node_id": node_id, "department_id": department_id}),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok(GrantRow { id, user_id, role, node_id, node_path: path, department_id })
+                }
+
+                async fn user_grants(&self, user_id: i64) -> StoreResult<Vec<GrantRow>> {
+                    sqlx::query("SELECT * FROM grants WHERE user_id = $1 ORDER BY id")
+                        .bind(user_id)
+                        .fetch_all(&self.read)
+                        .await?
+                        .iter()
+                        .map(grant_from_row)
+                        .collect()
+                }
+
+                async fn create_token(
+                    &self,
+                    user_id: i64,
+                    kind: TokenKind,
+                    token_hash: &str,
+                    name: &str,
+                    at: Timestamp,
+                    expires_at: Option<Timestamp>,
+                ) -> StoreResult<TokenRow> {
+                    let mut tx = self.write.begin().await?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO tokens (user_id, kind, token_hash, name, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(user_id)
+                    .bind(kind.as_str())
+                    .bind(token_hash)
+                    .bind(name)
+                    .bind(ms(at))
+                    .bind(expires_at.map(ms))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "token", "user_id"))?
+                    .try_get("id")?;
+                    if kind == TokenKind::Api {
+                        append(
+                            &mut tx,
+                            SYS,
+                            None,
+                            &NewEvent {
+                                kind: "api_token_created".into(),
+                                actor_id: Some(user_id),
+                                at,
+                                data: serde_json::json!({"token_id": id, "user_id": user_id, "name": name}),
+                            },
+                        )
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(TokenRow { id, user_id, kind, name: name.into(), created_at: at, expires_at, revoked_at: None })
+                }
+
+                async fn find_token(
+                    &self,
+                    token_hash: &str,
+                    now: Timestamp,
+                ) -> StoreResult<Option<(TokenRow, UserRow)>> {
+                    let Some(r) = sqlx::query(
+                        "SELECT * FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+                    )
+                    .bind(token_hash)
+                    .bind(ms(now))
+                    .fetch_optional(&self.read)
+                    .await?
+                    else {
+                        return Ok(None);
+                    };
+                    let t = token_from_row(&r)?;
+                    let u = self.get_user(t.user_id).await?;
+                    Ok((!u.disabled).then_some((t, u)))
+                }
+
+                async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<TokenRow>> {
+                    sqlx::query("SELECT * FROM tokens WHERE user_id = $1 AND kind = 'api' ORDER BY id")
+                        .bind(user_id)
+                        .fetch_all(&self.read)
+                        .await?
+                        .iter()
+                        .map(token_from_row)
+                        .collect()
+                }
+
+                async fn revoke_token(&self, token_id: i64, at: Timestamp) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
+                    let r = sqlx::query("SELECT kind, user_id FROM tokens WHERE id = $1")
+                        .bind(token_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(DbError::NotFound("token"))?;
+                    let kind: String = r.try_get("kind")?;
+                    let user_id: i64 = r.try_get("user_id")?;
+                    sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                        .bind(ms(at))
+                        .bind(token_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if kind == "api" {
+                        append(
+                            &mut tx,
+                            SYS,
+                            None,
+                            &NewEvent {
+                                kind: "api_token_revoked".into(),
+                                actor_id: Some(user_id),
+                                at,
+                                data: serde_json::json!({"token_id": token_id}),
+                            },
+                        )
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn create_case(&self, c: NewCase) -> StoreResult<CaseRow> {
+                    let mut tx = self.write.begin().await?;
+                    let path = node_path(&mut tx, c.node_id, "node_id").await?;
+                    let (clocks, status, overall_due, next_check) = clock_columns(&c.clocks)?;
+                    let at = ms(c.at);
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO cases (kind, category, channel, priority, state, title, content, address, lat, lon, \
+                         node_id, node_path, department_id, created_by, created_at, created_month, registered_at, updated_at, \
+                         version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $15, 1, $18, $19, $20, $21, 0, 0) \
+                         RETURNING id",
+                    )
+                    .bind(&c.kind)
+                    .bind(&c.category)
+                    .bind(c.channel.as_str())
+                    .bind(c.priority.as_str())
+                    .bind(&c.state)
+                    .bind(&c.title)
+                    .bind(&c.content)
+                    .bind(&c.address)
+                    .bind(c.lat)
+                    .bind(c.lon)
+                    .bind(c.node_id)
+                    .bind(&path)
+                    .bind(c.department_id)
+                    .bind(c.created_by)
+                    .bind(at)
+                    .bind($crate::sql::month_of(c.at))
+                    .bind(c.registered.then_some(at))
+                    .bind(&clocks)
+                    .bind(status)
+                    .bind(overall_due)
+                    .bind(next_check)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "case", "department_id"))?
+                    .try_get("id")?;
+                    let year = chrono::Datelike::year(&zhili_domain::clock::to_local(c.at));
+                    let case_no = zhili_domain::case::CaseNo::new(year, &c.kind, id);
+                    sqlx::query("UPDATE cases SET case_no = $1 WHERE id = $2")
+                        .bind(case_no.as_str())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for p in &c.parties {
+                        sqlx::query(
+                            "INSERT INTO case_parties (case_id, role, name_enc, name_masked, id_number_enc, id_number_masked, \
+                             phone_enc, phone_masked, address_enc, address_masked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        )
+                        .bind(id)
+                        .bind(&p.role)
+                        .bind(&p.name_enc)
+                        .bind(&p.name_masked)
+                        .bind(&p.id_number_enc)
+                        .bind(&p.id_number_masked)
+                        .bind(&p.phone_enc)
+                        .bind(&p.phone_masked)
+                        .bind(&p.address_enc)
+                        .bind(&p.address_masked)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    link_attachments(&mut tx, id, &c.attachment_ids).await?;
+                    let mut data = c.event_data.clone();
+                    data["case_no"] = serde_json::json!(case_no.as_str());
+                    append(
+                        &mut tx,
+                        &case_stream(id),
+                        Some(id),
+                        &NewEvent { kind: "created".into(), actor_id: c.created_by, at: c.at, data },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    self.get_case(id).await
+                }
+
+                async fn get_case(&self, id: i64) -> StoreResult<CaseRow> {
+                    let r = sqlx::query($crate::case_select!("WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&self.read)
+                        .await?
+                        .ok_or(DbError::NotFound("case"))?;
+                    case_from_row(&r)
+                }
+
+                async fn case_by_no(&self, case_no: &str) -> StoreResult<CaseRow> {
+                    let r = sqlx::query($crate::case_select!("WHERE case_no = $1"))
+                        .bind(case_no)
+                        .fetch_optional(&self.read)
+                        .await?
+                        .ok_or(DbError::NotFound("case"))?;
+                    case_from_row(&r)
+                }
+
+                async fn list_cases(&self, f: &CaseFilter) -> StoreResult<Vec<CaseRow>> {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new($crate::case_select!("WHERE 1 = 1"));
+                    if !f.visibility.all {
+                        let v = &f.visibility;
+                        if v.node_paths.is_empty() && v.department_ids.is_empty() {
+                            qb.push(" AND 1 = 0");
+                        } else {
+                            qb.push(" AND (1 = 0");
+                            for p in &v.node_paths {
+                                qb.push(" OR node_path LIKE ");
+                                qb.push_bind(format!("{p}%"));
+                            }
+                            for d in &v.department_ids {
+                                qb.push(" OR department_id = ");
+                                qb.push_bind(*d);
+                            }
+                            qb.push(")");
+                        }
+                    }
+                    if let Some(s) = &f.state {
+                        qb.push(" AND state = ");
+                        qb.push_bind(s.clone());
+                    }
+                    if let Some(k) = &f.kind {
+                        qb.push(" AND kind = ");
+                        qb.push_bind(k.clone());
+                    }
+                    if let Some(c) = &f.category {
+                        qb.push(" AND category = ");
+                        qb.push_bind(c.clone());
+                    }
+                    if let Some(d) = f.department_id {
+                        qb.push(" AND department_id = ");
+                        qb.push_bind(d);
+                    }
+                    if let Some(p) = &f.node_path {
+                        qb.push(" AND node_path LIKE ");
+                        qb.push_bind(format!("{p}%"));
+                    }
+                    match f.overdue {
+                        Some(true) => {
+                            qb.push(" AND clock_status = 'overdue' AND ended_at IS NULL");
+                        }
+                        Some(false) => {
+                            qb.push(" AND clock_status <> 'overdue'");
+                        }
+                        None => {}
+                    }
+                    match f.open {
+                        Some(true) => {
+                            qb.push(" AND ended_at IS NULL");
+                        }
+                        Some(false) => {
+                            qb.push(" AND ended_at IS NOT NULL");
+                        }
+                        None => {}
+                    }
+                    if let Some(t) = f.created_from {
+                        qb.push(" AND created_at >= ");
+                        qb.push_bind(ms(t));
+                    }
+                    if let Some(t) = f.created_to {
+                        qb.push(" AND created_at < ");
+                        qb.push_bind(ms(t));
+                    }
+                    if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
+                        let pat = $crate::sql::like_pattern(text.trim());
+                        qb.push(" AND (case_no LIKE ");
+                        qb.push_bind(pat.clone());
+                        qb.push(" ESCAPE '\\' OR title LIKE ");
+                        qb.push_bind(pat.clone());
+                        qb.push(" ESCAPE '\\' OR content LIKE ");
+                        qb.push_bind(pat.clone());
+                        qb.push(" ESCAPE '\\' OR address LIKE ");
+                        qb.push_bind(pat);
+                        qb.push(" ESCAPE '\\')");
+                    }
+                    if let Some(b) = f.before_id {
+                        qb.push(" AND id < ");
+                        qb.push_bind(b);
+                    }
+                    qb.push(" ORDER BY id DESC LIMIT ");
+                    qb.push_bind(f.limit.clamp(1, 1000));
+                    qb.build()
+                        .fetch_all(&self.read)
+                        .await?
+                        .iter()
+                        .map(case_from_row)
+                        .collect()
+                }
+
+                async fn apply_change(&self, ch: CaseChange) -> StoreResult<CaseRow> {
+                    let mut tx = self.write.begin().await?;
+                    let (clocks, status, overall_due, next_check) = clock_columns(&ch.clocks)?;
+                    let at = ms(ch.event.at);
+                    let n = sqlx::query(
+                        "UPDATE cases SET state = $1, department_id = $2, handler_id = $3, clocks = $4, clock_status = $5, \
+                         overall_due_at = $6, next_check_at = $7, updated_at = $8, version = version + 1, \
+                         closed_at = CASE WHEN $9 THEN $8 ELSE closed_at END, \
+                         ended_at = CASE WHEN $10 THEN $8 ELSE ended_at END, \
+                         closed_on_time = CASE WHEN $9 THEN $11 ELSE closed_on_time END, \
+                         reworks = reworks + $12, returns = returns + $13 \
+                         WHERE id = $14 AND version = $15",
+                    )
+                    .bind(&ch.state)
+                    .bind(ch.department_id)
+                    .bind(ch.handler_id)
+                    .bind(&clocks)
+                    .bind(status)
+                    .bind(overall_due)
+                    .bind(next_check)
+                    .bind(at)
+                    .bind(ch.closed)
+                    .bind(ch.ended)
+                    .bind(ch.clocks.on_time())
+                    .bind(i64::from(ch.rework))
+                    .bind(i64::from(ch.returned))
+                    .bind(ch.case_id)
+                    .bind(ch.expected_version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "case", "department_id"))?
+                    .rows_affected();
+                    if n == 0 {
+                        let exists = sqlx::query("SELECT id FROM cases WHERE id = $1")
+                            .bind(ch.case_id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .is_some();
+                        return Err(if exists { DbError::Stale } else { DbError::NotFound("case") });
+                    }
+                    link_attachments(&mut tx, ch.case_id, &ch.attachment_ids).await?;
+                    append(&mut tx, &case_stream(ch.case_id), Some(ch.case_id), &ch.event).await?;
+                    tx.commit().await?;
+                    self.get_case(ch.case_id).await
+                }
+
+                async fn case_event(&self, case_id: i64, ev: NewEvent) -> StoreResult<EventRow> {
+                    let mut tx = self.write.begin().await?;
+                    touch_case(&mut tx, case_id, None, ev.at).await?;
+                    let e = append(&mut tx, &case_stream(case_id), Some(case_id), &ev).await?;
+                    tx.commit().await?;
+                    Ok(e)
+                }
+
+                async fn timeline(&self, case_id: i64) -> StoreResult<Vec<EventRow>> {
+                    sqlx::query(
+                        "SELECT e.id, e.seq, e.case_id, e.kind, e.actor_id, u.display_name AS actor_name, e.at, e.data, e.hash \
+                         FROM events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.stream = $1 ORDER BY e.seq",
+                    )
+                    .bind(case_stream(case_id))
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(event_from_row)
+                    .collect()
+                }
+
+                async fn parties(&self, case_id: i64) -> StoreResult<Vec<PartyRow>> {
+                    sqlx::query("SELECT * FROM case_parties WHERE case_id = $1 ORDER BY id")
+                        .bind(case_id)
+                        .fetch_all(&self.read)
+                        .await?
+                        .iter()
+                        .map(party_from_row)
+                        .collect()
+                }
+
+                async fn add_comment(
+                    &self,
+                    case_id: i64,
+                    author_id: i64,
+                    body: &str,
+                    at: Timestamp,
+                ) -> StoreResult<CommentRow> {
+                    let mut tx = self.write.begin().await?;
+                    touch_case(&mut tx, case_id, None, at).await?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO comments (case_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(case_id)
+                    .bind(author_id)
+                    .bind(body)
+                    .bind(ms(at))
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    append(
+                        &mut tx,
+                        &case_stream(case_id),
+                        Some(case_id),
+                        &NewEvent {
+                            kind: "comment".into(),
+                            actor_id: Some(author_id),
+                            at,
+                            data: serde_json::json!({"comment_id": id, "body": body}),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    let author = self.get_user(author_id).await?;
+                    Ok(CommentRow { id, case_id, author_id, author_name: author.display_name, body: body.into(), created_at: at })
+                }
+
+                async fn comments(&self, case_id: i64) -> StoreResult<Vec<CommentRow>> {
+                    let rows = sqlx::query(
+                        "SELECT c.id, c.case_id, c.author_id, u.display_name, c.body, c.created_at FROM comments c \
+                         JOIN users u ON u.id = c.author_id WHERE c.case_id = $1 ORDER BY c.id",
+                    )
+                    .bind(case_id)
+                    .fetch_all(&self.read)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(CommentRow {
+                                id: r.try_get("id")?,
+                                case_id: r.try_get("case_id")?,
+                                author_id: r.try_get("author_id")?,
+                                author_name: r.try_get("display_name")?,
+                                body: r.try_get("body")?,
+                                created_at: ts(r.try_get("created_at")?),
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn add_attachment(&self, a: NewAttachment) -> StoreResult<AttachmentRow> {
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO attachments (sha256, size, mime, filename, uploaded_by, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(&a.sha256)
+                    .bind(a.size)
+                    .bind(&a.mime)
+                    .bind(&a.filename)
+                    .bind(a.uploaded_by)
+                    .bind(ms(a.at))
+                    .fetch_one(&self.write)
+                    .await
+                    .map_err(|e| DbError::classify(e, "attachment", "uploaded_by"))?
+                    .try_get("id")?;
+                    self.get_attachment(id).await
+                }
+
+                async fn get_attachment(&self, id: i64) -> StoreResult<AttachmentRow> {
+                    let r = sqlx::query("SELECT * FROM attachments WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.read)
+                        .await?
+                        .ok_or(DbError::NotFound("attachment"))?;
+                    attachment_from_row(&r)
+                }
+
+                async fn attachments(&self, case_id: i64) -> StoreResult<Vec<AttachmentRow>> {
+                    sqlx::query("SELECT * FROM attachments WHERE case_id = $1 ORDER BY id")
+                        .bind(case_id)
+                        .fetch_all(&self.read)
+                        .await?
+                        .iter()
+                        .map(attachment_from_row)
+                        .collect()
+                }
+
+                async fn scan_deadlines<F>(&self, now: Timestamp, limit: i64, decide: F) -> StoreResult<usize>
+                where
+                    F: Fn(&CaseRow) -> Option<ClockUpdate> + Send + Sync,
+                {
+                    let mut tx = self.write.begin().await?;
+                    let rows = sqlx::query($crate::case_select!(
+                        "WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2 ",
+                        $claim
+                    ))
+                    .bind(ms(now))
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut updated = 0;
+                    for r in &rows {
+                        let c = case_from_row(r)?;
+                        let Some(u) = decide(&c) else { continue };
+                        let (clocks, status, overall_due, next_check) = clock_columns(&u.clocks)?;
+                        sqlx::query(
+                            "UPDATE cases SET clocks = $1, clock_status = $2, overall_due_at = $3, next_check_at = $4, \
+                             version = version + 1, updated_at = $5 WHERE id = $6",
+                        )
+                        .bind(&clocks)
+                        .bind(status)
+                        .bind(overall_due)
+                        .bind(next_check)
+                        .bind(ms(now))
+                        .bind(c.id)
+                        .execute(&mut *tx)
+                        .await?;
+                        for ev in &u.events {
+                            append(&mut tx, &case_stream(c.id), Some(c.id), ev).await?;
+                        }
+                        updated += 1;
+                    }
+                    tx.commit().await?;
+                    Ok(updated)
+                }
+
+                async fn counts(&self, q: &CountQuery) -> StoreResult<Vec<GroupCounts>> {
+                    let key = $crate::sql::group_expr(q.group_by);
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                    qb.push(key);
+                    qb.push(" AS k");
+                    for m in Measure::ALL {
+                        qb.push(", SUM(CASE WHEN ");
+                        let cond = $crate::sql::measure_condition(m);
+                        let mut parts = cond.split("{as_of}").peekable();
+                        while let Some(p) = parts.next() {
+                            qb.push(p);
+                            if parts.peek().is_some() {
+                                qb.push_bind(ms(q.as_of));
+                            }
+                        }
+                        qb.push(" THEN 1 ELSE 0 END) AS ");
+                        qb.push(m.as_str());
+                    }
+                    qb.push(" FROM cases WHERE created_at >= ");
+                    qb.push_bind(ms(q.from));
+                    qb.push(" AND created_at < ");
+                    qb.push_bind(ms(q.to));
+                    if let Some(p) = &q.node_path {
+                        qb.push(" AND node_path LIKE ");
+                        qb.push_bind(format!("{p}%"));
+                    }
+                    if let Some(d) = q.department_id {
+                        qb.push(" AND department_id = ");
+                        qb.push_bind(d);
+                    }
+                    if let Some(c) = &q.category {
+                        qb.push(" AND category = ");
+                        qb.push_bind(c.clone());
+                    }
+                    if let Some(k) = &q.kind {
+                        qb.push(" AND kind = ");
+                        qb.push_bind(k.clone());
+                    }
+                    if q.group_by != GroupBy::None {
+                        qb.push(" GROUP BY ");
+                        qb.push(key);
+                        qb.push(" ORDER BY ");
+                        qb.push(key);
+                    }
+                    let rows = qb.build().fetch_all(&self.read).await?;
+                    let mut out = Vec::new();
+                    for r in &rows {
+                        let mut counts = Counts::default();
+                        for m in Measure::ALL {
+                            counts.set(m, r.try_get::<Option<i64>, _>(m.as_str())?.unwrap_or(0));
+                        }
+                        out.push(GroupCounts { key: r.try_get("k")?, counts });
+                    }
+                    Ok(out)
+                }
+
+                async fn chain_page(
+                    &self,
+                    after: Option<(String, i64)>,
+                    limit: i64,
+                ) -> StoreResult<Vec<StoredLink>> {
+                    let (s, q) = after.unwrap_or_default();
+                    let rows = sqlx::query(
+                        "SELECT id, stream, seq, kind, actor_id, at, data, prev_hash, hash, alg FROM events \
+                         WHERE stream > $1 OR (stream = $1 AND seq > $2) ORDER BY stream, seq LIMIT $3",
+                    )
+                    .bind(s)
+                    .bind(q)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(StoredLink {
+                                id: r.try_get("id")?,
+                                stream: r.try_get("stream")?,
+                                seq: r.try_get("seq")?,
+                                kind: r.try_get("kind")?,
+                                actor_id: r.try_get("actor_id")?,
+                                at_ms: r.try_get("at")?,
+                                data: r.try_get("data")?,
+                                prev_hash: r.try_get("prev_hash")?,
+                                hash: r.try_get("hash")?,
+                                alg: r.try_get("alg")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn chain_heads(&self) -> StoreResult<Vec<ChainHead>> {
+                    let rows = sqlx::query("SELECT stream, seq, hash FROM chain_heads ORDER BY stream")
+                        .fetch_all(&self.read)
+                        .await?;
+                    rows.iter()
+                        .map(|r| Ok(ChainHead { stream: r.try_get("stream")?, seq: r.try_get("seq")?, hash: r.try_get("hash")? }))
+                        .collect()
+                }
+
+                async fn case_count(&self) -> StoreResult<i64> {
+                    Ok(sqlx::query("SELECT COUNT(*) AS n FROM cases")
+                        .fetch_one(&self.read)
+                        .await?
+                        .try_get("n")?)
+                }
+            }
+        };
+    };
+}
