@@ -100,7 +100,9 @@ impl ChainVerifier {
             )));
         }
         if e.prev_hash != self.prev_hash {
-            return Err(fail("its prev_hash does not match the event before it".into()));
+            return Err(fail(
+                "its prev_hash does not match the event before it".into(),
+            ));
         }
         let h = link_hash(
             &e.prev_hash,
@@ -124,7 +126,12 @@ impl ChainVerifier {
     }
 
     /// Compare the end of the current stream with the head the store keeps for it.
-    pub fn finish_stream(&self, stream: &str, head_seq: i64, head_hash: &str) -> Result<(), ChainBreak> {
+    pub fn finish_stream(
+        &self,
+        stream: &str,
+        head_seq: i64,
+        head_hash: &str,
+    ) -> Result<(), ChainBreak> {
         let (seq, hash) = if self.stream.as_deref() == Some(stream) {
             (self.prev_seq, self.prev_hash.as_str())
         } else {

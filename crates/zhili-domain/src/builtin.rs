@@ -6,14 +6,38 @@ use crate::workflow::Workflows;
 
 /// `(file name, text)` of each official calendar year.
 pub const CALENDAR_FILES: &[(&str, &str)] = &[
-    ("data/calendar/2020.toml", include_str!("../../../data/calendar/2020.toml")),
-    ("data/calendar/2021.toml", include_str!("../../../data/calendar/2021.toml")),
-    ("data/calendar/2022.toml", include_str!("../../../data/calendar/2022.toml")),
-    ("data/calendar/2023.toml", include_str!("../../../data/calendar/2023.toml")),
-    ("data/calendar/2024.toml", include_str!("../../../data/calendar/2024.toml")),
-    ("data/calendar/2025.toml", include_str!("../../../data/calendar/2025.toml")),
-    ("data/calendar/2026.toml", include_str!("../../../data/calendar/2026.toml")),
-    ("data/calendar/2027.toml", include_str!("../../../data/calendar/2027.toml")),
+    (
+        "data/calendar/2020.toml",
+        include_str!("../../../data/calendar/2020.toml"),
+    ),
+    (
+        "data/calendar/2021.toml",
+        include_str!("../../../data/calendar/2021.toml"),
+    ),
+    (
+        "data/calendar/2022.toml",
+        include_str!("../../../data/calendar/2022.toml"),
+    ),
+    (
+        "data/calendar/2023.toml",
+        include_str!("../../../data/calendar/2023.toml"),
+    ),
+    (
+        "data/calendar/2024.toml",
+        include_str!("../../../data/calendar/2024.toml"),
+    ),
+    (
+        "data/calendar/2025.toml",
+        include_str!("../../../data/calendar/2025.toml"),
+    ),
+    (
+        "data/calendar/2026.toml",
+        include_str!("../../../data/calendar/2026.toml"),
+    ),
+    (
+        "data/calendar/2027.toml",
+        include_str!("../../../data/calendar/2027.toml"),
+    ),
 ];
 
 /// `(file name, text)` of each workflow definition.

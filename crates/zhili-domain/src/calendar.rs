@@ -97,7 +97,10 @@ impl Calendar {
             }
             for h in &y.holidays {
                 if h.to < h.from {
-                    return Err(invalid(format!("holiday {}: `to` is before `from`", h.name)));
+                    return Err(invalid(format!(
+                        "holiday {}: `to` is before `from`",
+                        h.name
+                    )));
                 }
                 if h.from.year() != y.year || h.to.year() != y.year {
                     return Err(invalid(format!(
@@ -244,7 +247,10 @@ mod tests {
         assert_eq!(c.add_working_days(d("2021-09-30"), 1), d("2021-10-08"));
         assert_eq!(c.add_working_days(d("2021-09-30"), 2), d("2021-10-09"));
         assert_eq!(c.day_kind(d("2021-10-09")), DayKind::MakeUpWorking);
-        assert_eq!(c.day_kind(d("2021-10-01")), DayKind::Holiday("国庆节".into()));
+        assert_eq!(
+            c.day_kind(d("2021-10-01")),
+            DayKind::Holiday("国庆节".into())
+        );
         assert_eq!(c.day_kind(d("2021-10-10")), DayKind::Weekend);
     }
 

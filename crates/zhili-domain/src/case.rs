@@ -153,7 +153,11 @@ pub fn kind_code(kind: &str) -> String {
         .take(2)
         .collect();
     if c.len() < 2 {
-        c = kind.chars().take(2).collect::<String>().to_ascii_uppercase();
+        c = kind
+            .chars()
+            .take(2)
+            .collect::<String>()
+            .to_ascii_uppercase();
     }
     while c.len() < 2 {
         c.push('X');
@@ -382,7 +386,8 @@ impl CaseClocks {
 
     /// The overall clock has gone overdue at some time.
     pub fn ever_overdue(&self) -> bool {
-        self.overall.is_some_and(|c| c.was_overdue || c.status == ClockStatus::Overdue)
+        self.overall
+            .is_some_and(|c| c.was_overdue || c.status == ClockStatus::Overdue)
     }
 
     pub fn overall_due(&self) -> Option<Timestamp> {
@@ -453,8 +458,20 @@ mod tests {
         c.on_transition(wf, t("unpark"), at("2021-10-11 10:00"), None, &dl);
         assert_eq!(local(c.overall_due().unwrap()), "2021-10-15 00:00");
 
-        c.on_transition(wf, t("request_extension"), at("2021-10-11 11:00"), None, &dl);
-        c.on_transition(wf, t("approve_extension"), at("2021-10-11 15:00"), Some(2), &dl);
+        c.on_transition(
+            wf,
+            t("request_extension"),
+            at("2021-10-11 11:00"),
+            None,
+            &dl,
+        );
+        c.on_transition(
+            wf,
+            t("approve_extension"),
+            at("2021-10-11 15:00"),
+            Some(2),
+            &dl,
+        );
         assert_eq!(local(c.overall_due().unwrap()), "2021-10-19 00:00");
         assert_eq!((c.extensions, c.extended_total), (1, 2));
 
@@ -482,8 +499,20 @@ mod tests {
         let t = |id| wf.transition(id).unwrap();
         c.on_transition(wf, t("dispatch"), due + Duration::hours(1), None, &dl);
         c.on_transition(wf, t("sign"), due + Duration::hours(2), None, &dl);
-        c.on_transition(wf, t("request_extension"), due + Duration::hours(3), None, &dl);
-        c.on_transition(wf, t("approve_extension"), due + Duration::hours(4), Some(5), &dl);
+        c.on_transition(
+            wf,
+            t("request_extension"),
+            due + Duration::hours(3),
+            None,
+            &dl,
+        );
+        c.on_transition(
+            wf,
+            t("approve_extension"),
+            due + Duration::hours(4),
+            Some(5),
+            &dl,
+        );
         // Extended past now: the clock runs normally again, but the overdue stays on record.
         assert!(c.ever_overdue());
         assert_ne!(c.overall.unwrap().status, ClockStatus::Overdue);

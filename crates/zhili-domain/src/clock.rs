@@ -60,7 +60,11 @@ pub fn from_local(t: NaiveDateTime) -> Timestamp {
 
 /// 24:00 local of day `d` (= 00:00 of the next day).
 pub fn end_of_local_day(d: NaiveDate) -> Timestamp {
-    from_local(d.succ_opt().expect("date in range").and_time(NaiveTime::MIN))
+    from_local(
+        d.succ_opt()
+            .expect("date in range")
+            .and_time(NaiveTime::MIN),
+    )
 }
 
 /// Local date on which an end-of-day deadline falls (24:00 belongs to the day before).
@@ -183,7 +187,10 @@ impl OfficeHours {
     }
 
     pub fn minutes_per_day(&self) -> i64 {
-        self.periods.iter().map(|(a, b)| (*b - *a).num_minutes()).sum()
+        self.periods
+            .iter()
+            .map(|(a, b)| (*b - *a).num_minutes())
+            .sum()
     }
 }
 
@@ -226,9 +233,10 @@ impl<'a> Deadlines<'a> {
                 let last = deadline_day(due) + Duration::days(span.amount.into());
                 end_of_local_day(self.roll(last))
             }
-            TimeUnit::WorkingDay => {
-                end_of_local_day(self.calendar.add_working_days(deadline_day(due), span.amount))
-            }
+            TimeUnit::WorkingDay => end_of_local_day(
+                self.calendar
+                    .add_working_days(deadline_day(due), span.amount),
+            ),
         }
     }
 

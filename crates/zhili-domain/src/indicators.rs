@@ -133,19 +133,100 @@ impl IndicatorDef {
     }
 }
 
-const PRACTICE: &str = "数字城管评价实践 (RULES.md §3.6); ⚠ GB/T 30428.4 official definitions unconfirmed";
+const PRACTICE: &str =
+    "数字城管评价实践 (RULES.md §3.6); ⚠ GB/T 30428.4 official definitions unconfirmed";
 
 pub const INDICATORS: &[IndicatorDef] = &[
-    IndicatorDef { id: "received", name_zh: "受理数", name_en: "Received", version: 1, numerator: Measure::Received, denominator: None, source: PRACTICE },
-    IndicatorDef { id: "registered", name_zh: "立案数", name_en: "Registered", version: 1, numerator: Measure::Registered, denominator: None, source: PRACTICE },
-    IndicatorDef { id: "due_for_closing", name_zh: "应结案数", name_en: "Due for closing", version: 1, numerator: Measure::DueForClosing, denominator: None, source: PRACTICE },
-    IndicatorDef { id: "closed", name_zh: "结案数", name_en: "Closed", version: 1, numerator: Measure::Closed, denominator: None, source: PRACTICE },
-    IndicatorDef { id: "closed_on_time", name_zh: "按期结案数", name_en: "Closed on time", version: 1, numerator: Measure::ClosedOnTime, denominator: None, source: PRACTICE },
-    IndicatorDef { id: "overdue", name_zh: "超期数", name_en: "Overdue", version: 1, numerator: Measure::Overdue, denominator: None, source: PRACTICE },
-    IndicatorDef { id: "open", name_zh: "在办数", name_en: "Open", version: 1, numerator: Measure::Open, denominator: None, source: PRACTICE },
-    IndicatorDef { id: "closure_rate", name_zh: "结案率", name_en: "Closure rate", version: 1, numerator: Measure::Closed, denominator: Some(Measure::DueForClosing), source: "结案数 / 应结案数 (RULES.md §3.6)" },
-    IndicatorDef { id: "on_time_rate", name_zh: "按期结案率", name_en: "On-time closure rate", version: 1, numerator: Measure::ClosedOnTime, denominator: Some(Measure::DueForClosing), source: "按期结案数 / 应结案数 (RULES.md §3.6)" },
-    IndicatorDef { id: "handled_rate", name_zh: "办结率", name_en: "Completion rate", version: 1, numerator: Measure::Closed, denominator: Some(Measure::Received), source: "已处理 / 接收, as the seed report's 99.59% = 30827 / 30953" },
+    IndicatorDef {
+        id: "received",
+        name_zh: "受理数",
+        name_en: "Received",
+        version: 1,
+        numerator: Measure::Received,
+        denominator: None,
+        source: PRACTICE,
+    },
+    IndicatorDef {
+        id: "registered",
+        name_zh: "立案数",
+        name_en: "Registered",
+        version: 1,
+        numerator: Measure::Registered,
+        denominator: None,
+        source: PRACTICE,
+    },
+    IndicatorDef {
+        id: "due_for_closing",
+        name_zh: "应结案数",
+        name_en: "Due for closing",
+        version: 1,
+        numerator: Measure::DueForClosing,
+        denominator: None,
+        source: PRACTICE,
+    },
+    IndicatorDef {
+        id: "closed",
+        name_zh: "结案数",
+        name_en: "Closed",
+        version: 1,
+        numerator: Measure::Closed,
+        denominator: None,
+        source: PRACTICE,
+    },
+    IndicatorDef {
+        id: "closed_on_time",
+        name_zh: "按期结案数",
+        name_en: "Closed on time",
+        version: 1,
+        numerator: Measure::ClosedOnTime,
+        denominator: None,
+        source: PRACTICE,
+    },
+    IndicatorDef {
+        id: "overdue",
+        name_zh: "超期数",
+        name_en: "Overdue",
+        version: 1,
+        numerator: Measure::Overdue,
+        denominator: None,
+        source: PRACTICE,
+    },
+    IndicatorDef {
+        id: "open",
+        name_zh: "在办数",
+        name_en: "Open",
+        version: 1,
+        numerator: Measure::Open,
+        denominator: None,
+        source: PRACTICE,
+    },
+    IndicatorDef {
+        id: "closure_rate",
+        name_zh: "结案率",
+        name_en: "Closure rate",
+        version: 1,
+        numerator: Measure::Closed,
+        denominator: Some(Measure::DueForClosing),
+        source: "结案数 / 应结案数 (RULES.md §3.6)",
+    },
+    IndicatorDef {
+        id: "on_time_rate",
+        name_zh: "按期结案率",
+        name_en: "On-time closure rate",
+        version: 1,
+        numerator: Measure::ClosedOnTime,
+        denominator: Some(Measure::DueForClosing),
+        source: "按期结案数 / 应结案数 (RULES.md §3.6)",
+    },
+    IndicatorDef {
+        id: "handled_rate",
+        name_zh: "办结率",
+        name_en: "Completion rate",
+        version: 1,
+        numerator: Measure::Closed,
+        denominator: Some(Measure::Received),
+        source: "已处理 / 接收, as the seed report's 99.59% = 30827 / 30953",
+    },
 ];
 
 pub fn indicator(id: &str) -> Option<&'static IndicatorDef> {
@@ -159,14 +240,29 @@ mod tests {
     #[test]
     fn seed_and_tianmen_figures() {
         // The seed: 30,953 received, 30,827 handled → 99.59%.
-        let seed = Counts { received: 30953, closed: 30827, ..Default::default() };
+        let seed = Counts {
+            received: 30953,
+            closed: 30827,
+            ..Default::default()
+        };
         assert_eq!(indicator("handled_rate").unwrap().format(&seed), "99.59%");
         // 天门: 应结案 972, 结案 911 → 93.72%; 按期 737 → 75.82%.
-        let tm = Counts { registered: 996, due_for_closing: 972, closed: 911, closed_on_time: 737, ..Default::default() };
+        let tm = Counts {
+            registered: 996,
+            due_for_closing: 972,
+            closed: 911,
+            closed_on_time: 737,
+            ..Default::default()
+        };
         assert_eq!(indicator("closure_rate").unwrap().format(&tm), "93.72%");
         assert_eq!(indicator("on_time_rate").unwrap().format(&tm), "75.82%");
         assert_eq!(indicator("registered").unwrap().format(&tm), "996");
-        assert_eq!(indicator("closure_rate").unwrap().format(&Counts::default()), "—");
+        assert_eq!(
+            indicator("closure_rate")
+                .unwrap()
+                .format(&Counts::default()),
+            "—"
+        );
     }
 
     #[test]

@@ -71,11 +71,15 @@ impl FromStr for Phone {
         let digits = s.chars().filter(char::is_ascii_digit).count();
         let ok_chars = s.chars().all(|c| c.is_ascii_digit() || c == '-');
         let mobile = digits == 11 && s.starts_with('1') && !s.contains('-');
-        let landline = (7..=13).contains(&digits) && s.starts_with('0') || digits == 8 && !s.contains('-');
+        let landline =
+            (7..=13).contains(&digits) && s.starts_with('0') || digits == 8 && !s.contains('-');
         if ok_chars && (mobile || landline) {
             Ok(Phone(s.to_string()))
         } else {
-            Err("a phone number is an 11-digit mobile number or a landline such as 0769-87654321".into())
+            Err(
+                "a phone number is an 11-digit mobile number or a landline such as 0769-87654321"
+                    .into(),
+            )
         }
     }
 }
@@ -164,7 +168,10 @@ mod tests {
         assert_eq!(mask_name("李"), "李*");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_id_number("11010519491231002X"), "110***********002X");
-        assert_eq!(mask_address("东莞市清溪镇香芒东路1号"), "东莞市清溪镇******");
+        assert_eq!(
+            mask_address("东莞市清溪镇香芒东路1号"),
+            "东莞市清溪镇******"
+        );
         assert_eq!(mask_phone("123"), "***");
     }
 }

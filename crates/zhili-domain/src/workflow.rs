@@ -56,6 +56,9 @@ pub struct StateDef {
     /// Reaching this state counts as closing the case (结案) for the indicators.
     #[serde(default)]
     pub closes: bool,
+    /// The case is not yet registered (立案) in this state: intake, on-site verification (核实).
+    #[serde(default)]
+    pub before_registration: bool,
 }
 
 /// Fields a transition can require. The list is closed so that a typo in a definition is an error.
@@ -260,10 +263,16 @@ impl Workflow {
                 ));
             }
             if t.roles.is_empty() {
-                return Err((quoted(&t.id), format!("transition `{}` names no roles", t.id)));
+                return Err((
+                    quoted(&t.id),
+                    format!("transition `{}` names no roles", t.id),
+                ));
             }
             if t.from.is_empty() {
-                return Err((quoted(&t.id), format!("transition `{}` has no `from`", t.id)));
+                return Err((
+                    quoted(&t.id),
+                    format!("transition `{}` has no `from`", t.id),
+                ));
             }
             for f in &t.from {
                 if !ids.contains(f.as_str()) {
@@ -315,7 +324,10 @@ impl Workflow {
                 if !t.requires.contains(&Field::Extension) {
                     return Err((
                         quoted(&t.id),
-                        format!("transition `{}` extends but does not require `extension`", t.id),
+                        format!(
+                            "transition `{}` extends but does not require `extension`",
+                            t.id
+                        ),
                     ));
                 }
             }
@@ -334,16 +346,16 @@ impl Workflow {
             if !seen.contains(s.id.as_str()) {
                 return Err((
                     quoted(&s.id),
-                    format!(
-                        "state `{}` cannot be reached from `{}`",
-                        s.id, self.initial
-                    ),
+                    format!("state `{}` cannot be reached from `{}`", s.id, self.initial),
                 ));
             }
             if !s.terminal && !edges.contains_key(s.id.as_str()) {
                 return Err((
                     quoted(&s.id),
-                    format!("state `{}` is not terminal but no transition leaves it", s.id),
+                    format!(
+                        "state `{}` is not terminal but no transition leaves it",
+                        s.id
+                    ),
                 ));
             }
         }
@@ -368,14 +380,13 @@ impl Workflow {
     }
 
     /// Transitions that leave `state` and that one of `roles` may take.
-    pub fn available<'a>(
-        &'a self,
-        state: &'a str,
-        roles: &'a [Role],
-    ) -> impl Iterator<Item = &'a TransitionDef> + 'a {
-        self.transitions.iter().filter(move |t| {
-            t.from.iter().any(|f| f == state) && t.roles.iter().any(|r| roles.contains(r))
-        })
+    pub fn available(&self, state: &str, roles: &[Role]) -> Vec<&TransitionDef> {
+        self.transitions
+            .iter()
+            .filter(|t| {
+                t.from.iter().any(|f| f == state) && t.roles.iter().any(|r| roles.contains(r))
+            })
+            .collect()
     }
 
     /// Check that `action` may be taken from `state` by someone with `roles` and with `input`.
@@ -508,6 +519,7 @@ mod tests {
         let roles = [Role::Dispatcher];
         let acts: Vec<_> = wf
             .available("registered", &roles)
+            .iter()
             .map(|t| t.id.as_str())
             .collect();
         assert!(acts.contains(&"dispatch"), "{acts:?}");
@@ -522,13 +534,25 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, TransitionError::Forbidden { .. }));
         let e = wf
-            .check("registered", "dispatch", &[Role::Dispatcher], &input, (0, 0))
+            .check(
+                "registered",
+                "dispatch",
+                &[Role::Dispatcher],
+                &input,
+                (0, 0),
+            )
             .unwrap_err();
         assert_eq!(e.field(), Some("department_id"));
         input.present.insert(Field::Department);
         assert!(
-            wf.check("registered", "dispatch", &[Role::Dispatcher], &input, (0, 0))
-                .is_ok()
+            wf.check(
+                "registered",
+                "dispatch",
+                &[Role::Dispatcher],
+                &input,
+                (0, 0)
+            )
+            .is_ok()
         );
         let e = wf
             .check("closed", "dispatch", &[Role::Dispatcher], &input, (0, 0))
@@ -610,7 +634,8 @@ roles = ["dispatcher"]
     #[test]
     fn validation_errors_name_file_and_line() {
         assert!(Workflow::parse("mini.toml", MINI).is_ok());
-        let e = Workflow::parse("mini.toml", &MINI.replace("to = \"b\"", "to = \"c\"")).unwrap_err();
+        let e =
+            Workflow::parse("mini.toml", &MINI.replace("to = \"b\"", "to = \"c\"")).unwrap_err();
         assert_eq!(e.file, "mini.toml");
         assert!(e.message.contains("unknown state `c`"), "{e}");
         assert!(e.line.is_some());
@@ -630,7 +655,10 @@ roles = ["dispatcher"]
         assert!(e.to_string().starts_with("mini.toml:"), "{e}");
         let e = Workflow::parse(
             "mini.toml",
-            &MINI.replace("name = \"B\"", "name = \"B\"\nclock = { amount = 3, unit = \"fortnight\" }"),
+            &MINI.replace(
+                "name = \"B\"",
+                "name = \"B\"\nclock = { amount = 3, unit = \"fortnight\" }",
+            ),
         )
         .unwrap_err();
         assert!(e.message.contains("fortnight"), "{e}");

@@ -52,8 +52,10 @@ impl PgStore {
                 && p != pid
                 && !std::path::Path::new(&format!("/proc/{p}")).exists()
             {
-                conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")))
-                    .await?;
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"
+                )))
+                .await?;
             }
         }
         conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
@@ -72,4 +74,9 @@ impl PgStore {
     }
 }
 
-zhili_store::impl_sql_store!(PgStore, sqlx::Postgres, backend = "postgres", claim = "FOR UPDATE SKIP LOCKED");
+zhili_store::impl_sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    backend = "postgres",
+    claim = "FOR UPDATE SKIP LOCKED"
+);

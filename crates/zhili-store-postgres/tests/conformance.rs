@@ -7,7 +7,11 @@ use zhili_store_postgres::PgStore;
 
 async fn fresh() -> Option<PgStore> {
     match std::env::var("ZHILI_TEST_DATABASE_URL") {
-        Ok(url) => Some(PgStore::fresh(&url).await.expect("connect to the test PostgreSQL")),
+        Ok(url) => Some(
+            PgStore::fresh(&url)
+                .await
+                .expect("connect to the test PostgreSQL"),
+        ),
         Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
             panic!("CI=true but ZHILI_TEST_DATABASE_URL is not set")
         }
@@ -43,6 +47,9 @@ conformance_tests!(
 fn every_conformance_test_is_run() {
     let here = include_str!("conformance.rs");
     for t in conformance::TESTS {
-        assert!(here.contains(&format!("    {t},")) || here.contains(&format!("    {t}\n")), "{t} not run");
+        assert!(
+            here.contains(&format!("    {t},")) || here.contains(&format!("    {t}\n")),
+            "{t} not run"
+        );
     }
 }

@@ -40,6 +40,9 @@ conformance_tests!(
 fn every_conformance_test_is_run() {
     let here = include_str!("conformance.rs");
     for t in conformance::TESTS {
-        assert!(here.contains(&format!("    {t},")) || here.contains(&format!("    {t}\n")), "{t} not run");
+        assert!(
+            here.contains(&format!("    {t},")) || here.contains(&format!("    {t}\n")),
+            "{t} not run"
+        );
     }
 }

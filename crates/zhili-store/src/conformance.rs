@@ -61,11 +61,21 @@ async fn town<S: Store>(s: &S) -> Town {
         .await
         .unwrap();
     let v1 = s
-        .create_node(node(Some(town.id), NodeKind::Village, "441900115200", "罗马村"))
+        .create_node(node(
+            Some(town.id),
+            NodeKind::Village,
+            "441900115200",
+            "罗马村",
+        ))
         .await
         .unwrap();
     let v2 = s
-        .create_node(node(Some(town.id), NodeKind::Village, "441900115201", "长山头村"))
+        .create_node(node(
+            Some(town.id),
+            NodeKind::Village,
+            "441900115201",
+            "长山头村",
+        ))
         .await
         .unwrap();
     let dept = s
@@ -84,9 +94,16 @@ async fn town<S: Store>(s: &S) -> Town {
         )
         .await
         .unwrap();
-    s.add_grant(dispatcher.id, Role::Dispatcher, Some(town.id), None, None, t0)
-        .await
-        .unwrap();
+    s.add_grant(
+        dispatcher.id,
+        Role::Dispatcher,
+        Some(town.id),
+        None,
+        None,
+        t0,
+    )
+    .await
+    .unwrap();
     Town {
         town,
         v1,
@@ -166,7 +183,10 @@ async fn org_and_users<S: Store>(s: S) {
             at: at("2021-01-01 09:00"),
         })
         .await;
-    assert!(matches!(bad_parent, Err(DbError::BadReference { field: "parent_id" })));
+    assert!(matches!(
+        bad_parent,
+        Err(DbError::BadReference { field: "parent_id" })
+    ));
     // Users: unique names, grants with paths, disable.
     let dup = s
         .create_user(
@@ -184,7 +204,14 @@ async fn org_and_users<S: Store>(s: S) {
     assert_eq!(g.len(), 1);
     assert_eq!(g[0].node_path.as_deref(), Some(t.town.path.as_str()));
     let hg = s
-        .add_grant(t.dispatcher.id, Role::Handler, None, Some(t.dept.id), None, at("2021-01-01 09:00"))
+        .add_grant(
+            t.dispatcher.id,
+            Role::Handler,
+            None,
+            Some(t.dept.id),
+            None,
+            at("2021-01-01 09:00"),
+        )
         .await
         .unwrap();
     assert_eq!(hg.department_id, Some(t.dept.id));
@@ -192,7 +219,10 @@ async fn org_and_users<S: Store>(s: S) {
         .await
         .unwrap();
     assert!(s.get_user(t.dispatcher.id).await.unwrap().disabled);
-    assert!(matches!(s.get_user(424242).await, Err(DbError::NotFound(_))));
+    assert!(matches!(
+        s.get_user(424242).await,
+        Err(DbError::NotFound(_))
+    ));
     assert_eq!(s.list_departments().await.unwrap().len(), 1);
 }
 
@@ -200,7 +230,14 @@ async fn tokens<S: Store>(s: S) {
     let t = town(&s).await;
     let now = at("2021-03-01 10:00");
     let tok = s
-        .create_token(t.dispatcher.id, TokenKind::Api, "hash1", "integration", now, None)
+        .create_token(
+            t.dispatcher.id,
+            TokenKind::Api,
+            "hash1",
+            "integration",
+            now,
+            None,
+        )
         .await
         .unwrap();
     let found = s.find_token("hash1", now).await.unwrap().unwrap();
@@ -218,7 +255,12 @@ async fn tokens<S: Store>(s: S) {
     .await
     .unwrap();
     assert!(s.find_token("hash2", now).await.unwrap().is_some());
-    assert!(s.find_token("hash2", now + Duration::hours(2)).await.unwrap().is_none());
+    assert!(
+        s.find_token("hash2", now + Duration::hours(2))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Revoked tokens are not found; API tokens are listed.
     assert_eq!(s.list_tokens(t.dispatcher.id).await.unwrap().len(), 1);
     s.revoke_token(tok.id, now).await.unwrap();
@@ -227,7 +269,9 @@ async fn tokens<S: Store>(s: S) {
     s.create_token(t.dispatcher.id, TokenKind::Api, "hash3", "x", now, None)
         .await
         .unwrap();
-    s.set_user_disabled(t.dispatcher.id, true, None, now).await.unwrap();
+    s.set_user_disabled(t.dispatcher.id, true, None, now)
+        .await
+        .unwrap();
     assert!(s.find_token("hash3", now).await.unwrap().is_none());
 }
 
@@ -255,6 +299,7 @@ async fn case_lifecycle<S: Store>(s: S) {
         department_id: Some(t.dept.id),
         handler_id: None,
         clocks: c.clocks.clone(),
+        registered: true,
         closed: false,
         ended: false,
         rework: false,
@@ -275,13 +320,18 @@ async fn case_lifecycle<S: Store>(s: S) {
     assert_eq!(s.get_case(c.id).await.unwrap().state, "dispatched");
     let mut missing = change(2, "handling");
     missing.case_id = 999_999;
-    assert!(matches!(s.apply_change(missing).await, Err(DbError::NotFound(_))));
+    assert!(matches!(
+        s.apply_change(missing).await,
+        Err(DbError::NotFound(_))
+    ));
     // A bad attachment reference rolls the whole change back.
     let mut bad = change(2, "handling");
     bad.attachment_ids = vec![777];
     assert!(matches!(
         s.apply_change(bad).await,
-        Err(DbError::BadReference { field: "attachment_ids" })
+        Err(DbError::BadReference {
+            field: "attachment_ids"
+        })
     ));
     let after = s.get_case(c.id).await.unwrap();
     assert_eq!((after.state.as_str(), after.version), ("dispatched", 2));
@@ -305,7 +355,12 @@ async fn case_lifecycle<S: Store>(s: S) {
     assert_eq!(c3.version, 3);
     assert_eq!(s.attachments(c.id).await.unwrap().len(), 1);
     let cm = s
-        .add_comment(c.id, t.dispatcher.id, "已联系当事人", t0 + Duration::hours(3))
+        .add_comment(
+            c.id,
+            t.dispatcher.id,
+            "已联系当事人",
+            t0 + Duration::hours(3),
+        )
         .await
         .unwrap();
     assert_eq!(cm.author_name, "派遣员");
@@ -336,42 +391,81 @@ async fn list_filters_and_visibility<S: Store>(s: S) {
     let mut ids = vec![];
     for i in 0..30 {
         let node = if i % 3 == 0 { t.v2.id } else { t.v1.id };
-        let title = if i % 5 == 0 { "占道经营" } else { "噪音扰民" };
+        let title = if i % 5 == 0 {
+            "占道经营"
+        } else {
+            "噪音扰民"
+        };
         let c = s
-            .create_case(new_case(node, t.dispatcher.id, base + Duration::hours(i), title))
+            .create_case(new_case(
+                node,
+                t.dispatcher.id,
+                base + Duration::hours(i),
+                title,
+            ))
             .await
             .unwrap();
         ids.push(c.id);
     }
     let all = CaseFilter {
-        visibility: Visibility { all: true, ..Default::default() },
+        visibility: Visibility {
+            all: true,
+            ..Default::default()
+        },
         limit: 100,
         ..Default::default()
     };
     assert_eq!(s.list_cases(&all).await.unwrap().len(), 30);
     // Cursor pagination: newest first, no overlap.
-    let p1 = s.list_cases(&CaseFilter { limit: 12, ..all.clone() }).await.unwrap();
+    let p1 = s
+        .list_cases(&CaseFilter {
+            limit: 12,
+            ..all.clone()
+        })
+        .await
+        .unwrap();
     let p2 = s
-        .list_cases(&CaseFilter { limit: 12, before_id: Some(p1.last().unwrap().id), ..all.clone() })
+        .list_cases(&CaseFilter {
+            limit: 12,
+            before_id: Some(p1.last().unwrap().id),
+            ..all.clone()
+        })
         .await
         .unwrap();
     assert_eq!(p1[0].id, *ids.last().unwrap());
     assert!(p2[0].id < p1[11].id);
     // Visibility by subtree.
     let v2_only = CaseFilter {
-        visibility: Visibility { all: false, node_paths: vec![t.v2.path.clone()], department_ids: vec![] },
+        visibility: Visibility {
+            all: false,
+            node_paths: vec![t.v2.path.clone()],
+            department_ids: vec![],
+        },
         limit: 100,
         ..Default::default()
     };
     assert_eq!(s.list_cases(&v2_only).await.unwrap().len(), 10);
-    let nothing = CaseFilter { visibility: Visibility::default(), limit: 100, ..Default::default() };
+    let nothing = CaseFilter {
+        visibility: Visibility::default(),
+        limit: 100,
+        ..Default::default()
+    };
     assert!(s.list_cases(&nothing).await.unwrap().is_empty());
     // Text (with LIKE wildcards escaped), node, date range, state.
-    let text = CaseFilter { text: Some("占道".into()), ..all.clone() };
+    let text = CaseFilter {
+        text: Some("占道".into()),
+        ..all.clone()
+    };
     assert_eq!(s.list_cases(&text).await.unwrap().len(), 6);
-    let wild = CaseFilter { text: Some("%".into()), ..all.clone() };
+    let wild = CaseFilter {
+        text: Some("%".into()),
+        ..all.clone()
+    };
     assert!(s.list_cases(&wild).await.unwrap().is_empty());
-    let node = CaseFilter { node_path: Some(t.v1.path.clone()), ..all.clone() };
+    let node = CaseFilter {
+        node_path: Some(t.v1.path.clone()),
+        ..all.clone()
+    };
     assert_eq!(s.list_cases(&node).await.unwrap().len(), 20);
     let range = CaseFilter {
         created_from: Some(base + Duration::hours(10)),
@@ -379,11 +473,22 @@ async fn list_filters_and_visibility<S: Store>(s: S) {
         ..all.clone()
     };
     assert_eq!(s.list_cases(&range).await.unwrap().len(), 10);
-    let state = CaseFilter { state: Some("closed".into()), ..all.clone() };
+    let state = CaseFilter {
+        state: Some("closed".into()),
+        ..all.clone()
+    };
     assert!(s.list_cases(&state).await.unwrap().is_empty());
-    let cat = CaseFilter { category: Some("环境卫生".into()), kind: Some("general".into()), ..all.clone() };
+    let cat = CaseFilter {
+        category: Some("环境卫生".into()),
+        kind: Some("general".into()),
+        ..all.clone()
+    };
     assert_eq!(s.list_cases(&cat).await.unwrap().len(), 30);
-    let open = CaseFilter { open: Some(true), overdue: Some(false), ..all.clone() };
+    let open = CaseFilter {
+        open: Some(true),
+        overdue: Some(false),
+        ..all.clone()
+    };
     assert_eq!(s.list_cases(&open).await.unwrap().len(), 30);
 }
 
@@ -415,18 +520,27 @@ async fn deadline_scan<S: Store>(s: S) {
     // Nothing is due yet.
     assert_eq!(s.scan_deadlines(t0, 100, decide(t0)).await.unwrap(), 0);
     let later = at("2021-09-30 09:05");
-    assert_eq!(s.scan_deadlines(later, 100, decide(later)).await.unwrap(), 1);
+    assert_eq!(
+        s.scan_deadlines(later, 100, decide(later)).await.unwrap(),
+        1
+    );
     let row = s.get_case(c.id).await.unwrap();
     assert_eq!(row.clocks.status(), ClockStatus::Overdue);
     let overdue = CaseFilter {
-        visibility: Visibility { all: true, ..Default::default() },
+        visibility: Visibility {
+            all: true,
+            ..Default::default()
+        },
         overdue: Some(true),
         limit: 10,
         ..Default::default()
     };
     assert_eq!(s.list_cases(&overdue).await.unwrap().len(), 1);
     // Idempotent: the next scan at the same time finds nothing more to do.
-    assert_eq!(s.scan_deadlines(later, 100, decide(later)).await.unwrap(), 0);
+    assert_eq!(
+        s.scan_deadlines(later, 100, decide(later)).await.unwrap(),
+        0
+    );
     let events = s.timeline(c.id).await.unwrap();
     assert_eq!(events.iter().filter(|e| e.kind == "clock").count(), 1);
 }
@@ -436,13 +550,22 @@ async fn counts<S: Store>(s: S) {
     let t0 = at("2021-06-01 09:00");
     for i in 0..4 {
         let c = s
-            .create_case(new_case(if i < 3 { t.v1.id } else { t.v2.id }, t.dispatcher.id, t0 + Duration::days(i), "x"))
+            .create_case(new_case(
+                if i < 3 { t.v1.id } else { t.v2.id },
+                t.dispatcher.id,
+                t0 + Duration::days(i),
+                "x",
+            ))
             .await
             .unwrap();
         if i < 2 {
             let mut clocks = c.clocks.clone();
             // The first is closed in time, the second after its overall deadline.
-            let close_at = if i == 0 { t0 + Duration::days(1) } else { t0 + Duration::days(40) };
+            let close_at = if i == 0 {
+                t0 + Duration::days(1)
+            } else {
+                t0 + Duration::days(40)
+            };
             clocks.finished_at = Some(close_at);
             s.apply_change(CaseChange {
                 case_id: c.id,
@@ -451,12 +574,18 @@ async fn counts<S: Store>(s: S) {
                 department_id: Some(t.dept.id),
                 handler_id: None,
                 clocks,
+                registered: true,
                 closed: true,
                 ended: true,
                 rework: false,
                 returned: false,
                 attachment_ids: vec![],
-                event: NewEvent { kind: "transition".into(), actor_id: None, at: close_at, data: serde_json::json!({}) },
+                event: NewEvent {
+                    kind: "transition".into(),
+                    actor_id: None,
+                    at: close_at,
+                    data: serde_json::json!({}),
+                },
             })
             .await
             .unwrap();
@@ -475,24 +604,48 @@ async fn counts<S: Store>(s: S) {
     let all = s.counts(&q).await.unwrap();
     assert_eq!(all.len(), 1);
     let c = all[0].counts;
-    assert_eq!((c.received, c.registered, c.closed, c.closed_on_time), (4, 4, 2, 1));
+    assert_eq!(
+        (c.received, c.registered, c.closed, c.closed_on_time),
+        (4, 4, 2, 1)
+    );
     // The two open cases are past their 5-working-day limit by December: all four are due.
     assert_eq!(c.due_for_closing, 4);
     assert_eq!(c.overdue, 3);
     assert_eq!(c.open, 2);
-    let by_node = s.counts(&CountQuery { group_by: GroupBy::Node, ..q.clone() }).await.unwrap();
+    let by_node = s
+        .counts(&CountQuery {
+            group_by: GroupBy::Node,
+            ..q.clone()
+        })
+        .await
+        .unwrap();
     assert_eq!(by_node.len(), 2);
     assert_eq!(by_node.iter().map(|g| g.counts.received).sum::<i64>(), 4);
-    let by_month = s.counts(&CountQuery { group_by: GroupBy::Month, ..q.clone() }).await.unwrap();
+    let by_month = s
+        .counts(&CountQuery {
+            group_by: GroupBy::Month,
+            ..q.clone()
+        })
+        .await
+        .unwrap();
     assert_eq!(by_month[0].key.as_deref(), Some("2021-06"));
     // As of the first day, nothing was due and one case was closed.
     let early = s
-        .counts(&CountQuery { as_of: t0 + Duration::days(1) + Duration::minutes(1), ..q.clone() })
+        .counts(&CountQuery {
+            as_of: t0 + Duration::days(1) + Duration::minutes(1),
+            ..q.clone()
+        })
         .await
         .unwrap();
     assert_eq!(early[0].counts.closed, 1);
     assert_eq!(early[0].counts.due_for_closing, 1);
-    let dept = s.counts(&CountQuery { department_id: Some(t.dept.id), ..q }).await.unwrap();
+    let dept = s
+        .counts(&CountQuery {
+            department_id: Some(t.dept.id),
+            ..q
+        })
+        .await
+        .unwrap();
     assert_eq!(dept[0].counts.received, 2);
 }
 
@@ -500,10 +653,17 @@ async fn audit_chain<S: Store>(s: S) {
     let t = town(&s).await;
     for i in 0..3 {
         let c = s
-            .create_case(new_case(t.v1.id, t.dispatcher.id, at("2021-06-01 09:00") + Duration::hours(i), "x"))
+            .create_case(new_case(
+                t.v1.id,
+                t.dispatcher.id,
+                at("2021-06-01 09:00") + Duration::hours(i),
+                "x",
+            ))
             .await
             .unwrap();
-        s.add_comment(c.id, t.dispatcher.id, "备注", at("2021-06-02 09:00")).await.unwrap();
+        s.add_comment(c.id, t.dispatcher.id, "备注", at("2021-06-02 09:00"))
+            .await
+            .unwrap();
     }
     let heads = s.chain_heads().await.unwrap();
     assert_eq!(heads.len(), 4, "three cases and the system stream");

@@ -253,6 +253,8 @@ pub struct CaseChange {
     pub department_id: Option<i64>,
     pub handler_id: Option<i64>,
     pub clocks: CaseClocks,
+    /// The case is registered (立案) by this change, if it was not already.
+    pub registered: bool,
     pub closed: bool,
     pub ended: bool,
     pub rework: bool,
@@ -464,6 +466,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         actor_id: Option<i64>,
         at: Timestamp,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        actor_id: Option<i64>,
+        at: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn add_grant(
         &self,
         user_id: i64,
@@ -564,7 +573,10 @@ pub struct ChainSummary {
 
 /// Verify every event stream against its hash chain and its recorded head, reading `page`
 /// events at a time. Returns the first break found.
-pub async fn verify_chain<S: Store>(s: &S, page: i64) -> StoreResult<Result<ChainSummary, ChainBreak>> {
+pub async fn verify_chain<S: Store>(
+    s: &S,
+    page: i64,
+) -> StoreResult<Result<ChainSummary, ChainBreak>> {
     let heads = s.chain_heads().await?;
     let head = |stream: &str| heads.iter().find(|h| h.stream == stream);
     let mut v = ChainVerifier::default();

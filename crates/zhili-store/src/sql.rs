@@ -625,6 +625,45 @@ macro_rules! impl_sql_store {
                     Ok(())
                 }
 
+                async fn set_password(
+                    &self,
+                    id: i64,
+                    password_hash: &str,
+                    actor_id: Option<i64>,
+                    at: Timestamp,
+                ) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
+                    let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                        .bind(password_hash)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err(DbError::NotFound("user"));
+                    }
+                    // A new password ends every web session of the user.
+                    sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND kind = 'session' AND revoked_at IS NULL")
+                        .bind(ms(at))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    append(
+                        &mut tx,
+                        SYS,
+                        None,
+                        &NewEvent {
+                            kind: "password_changed".into(),
+                            actor_id,
+                            at,
+                            data: serde_json::json!({"user_id": id}),
+                        },
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
                 async fn add_grant(
                     &self,
                     user_id: i64,
@@ -976,7 +1015,8 @@ macro_rules! impl_sql_store {
                          closed_at = CASE WHEN $9 THEN $8 ELSE closed_at END, \
                          ended_at = CASE WHEN $10 THEN $8 ELSE ended_at END, \
                          closed_on_time = CASE WHEN $9 THEN $11 ELSE closed_on_time END, \
-                         reworks = reworks + $12, returns = returns + $13 \
+                         reworks = reworks + $12, returns = returns + $13, \
+                         registered_at = CASE WHEN $16 AND registered_at IS NULL THEN $8 ELSE registered_at END \
                          WHERE id = $14 AND version = $15",
                     )
                     .bind(&ch.state)
@@ -994,6 +1034,7 @@ macro_rules! impl_sql_store {
                     .bind(i64::from(ch.returned))
                     .bind(ch.case_id)
                     .bind(ch.expected_version)
+                    .bind(ch.registered)
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| DbError::classify(e, "case", "department_id"))?

@@ -1,0 +1,779 @@
+//! The demo town: 清溪镇 (441900115) with its 22 villages and communities under their official
+//! names and codes, synthetic geometry, departments, one user per role, and a year of cases
+//! made through the case engine itself on a simulated clock, so that timelines, deadlines and the
+//! audit chain are all real.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use chrono::{Duration, NaiveDate, NaiveTime};
+use clap::Args;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use zhili_domain::case::{Channel, Priority};
+use zhili_domain::clock::{Clock, ManualClock, Timestamp, from_local, to_local};
+use zhili_domain::org::NodeKind;
+use zhili_server::App;
+use zhili_server::auth::Principal;
+use zhili_server::cases::{CreateCaseRequest, PartyInput, TransitionRequest};
+use zhili_server::config::Settings;
+use zhili_server::error::AppError;
+use zhili_server::org::api::{GrantRequest, NewUserRequest};
+use zhili_store::{NewNode, NodeRow, Store};
+
+use crate::geometry;
+
+#[derive(Args, Clone, Debug)]
+pub struct DemoArgs {
+    /// How many cases the year holds.
+    #[arg(long, default_value_t = 3000)]
+    pub cases: usize,
+    /// Seed of the simulation (the same seed makes the same town).
+    #[arg(long, default_value_t = 2021)]
+    pub seed: u64,
+    /// Simulate this calendar year instead of the 365 days up to now.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Do not print the users' passwords.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl Default for DemoArgs {
+    fn default() -> Self {
+        DemoArgs {
+            cases: 3000,
+            seed: 2021,
+            year: None,
+            quiet: false,
+        }
+    }
+}
+
+/// Official town and village codes and names (国家统计局 2023 区划代码, facts).
+pub const TOWN: (&str, &str) = ("441900115", "清溪镇");
+pub const VILLAGES: &[(&str, &str)] = &[
+    ("441900115002", "清溪社区"),
+    ("441900115200", "罗马村"),
+    ("441900115201", "长山头村"),
+    ("441900115202", "荔横村"),
+    ("441900115203", "浮岗村"),
+    ("441900115204", "松岗村"),
+    ("441900115205", "上元村"),
+    ("441900115206", "重河村"),
+    ("441900115207", "清厦村"),
+    ("441900115208", "铁松村"),
+    ("441900115209", "铁场村"),
+    ("441900115210", "九乡村"),
+    ("441900115211", "大埔村"),
+    ("441900115212", "大利村"),
+    ("441900115213", "渔樑围村"),
+    ("441900115214", "三星村"),
+    ("441900115215", "厦坭村"),
+    ("441900115216", "土桥村"),
+    ("441900115217", "谢坑村"),
+    ("441900115218", "三中村"),
+    ("441900115219", "青皇村"),
+    ("441900115500", "清溪生活区"),
+];
+
+/// Town departments: code, name.
+const DEPARTMENTS: &[(&str, &str)] = &[
+    ("cgj", "城市管理和综合执法分局"),
+    ("ghs", "规划管理所"),
+    ("sthj", "生态环境分局"),
+    ("scjg", "市场监督管理分局"),
+    ("zjj", "住房城乡建设和交通局"),
+    ("sw", "水务工程运营中心"),
+    ("yjgl", "应急管理分局"),
+    ("ggfw", "公共服务办公室"),
+    ("shsw", "社会事务局"),
+    ("nlsw", "农林水务局"),
+];
+
+/// Case templates: category, title, department code.
+const TEMPLATES: &[(&str, &str, &str)] = &[
+    ("环境卫生", "暴露垃圾未及时清运", "cgj"),
+    ("环境卫生", "道路不洁、垃圾散落", "cgj"),
+    ("市容秩序", "占道经营", "cgj"),
+    ("市容秩序", "流动摊贩乱摆卖", "cgj"),
+    ("市容秩序", "违规设置户外广告", "cgj"),
+    ("违法建设", "私搭乱建", "ghs"),
+    ("违法建设", "擅自加建楼层", "ghs"),
+    ("噪声污染", "夜间施工噪音扰民", "sthj"),
+    ("大气污染", "工厂废气异味", "sthj"),
+    ("市场监管", "无证经营食品", "scjg"),
+    ("市场监管", "商家价格欺诈", "scjg"),
+    ("道路设施", "路面坑洼破损", "zjj"),
+    ("道路设施", "井盖缺失或破损", "zjj"),
+    ("供排水", "污水管道堵塞外溢", "sw"),
+    ("供排水", "供水管破裂漏水", "sw"),
+    ("安全隐患", "消防通道被堵塞", "yjgl"),
+    ("安全隐患", "出租屋电动车违规充电", "yjgl"),
+    ("公共设施", "路灯不亮", "ggfw"),
+    ("民生服务", "困难群众求助", "shsw"),
+    ("农林水利", "河道漂浮物", "nlsw"),
+];
+
+const ROADS: &[&str] = &[
+    "香芒东路",
+    "香芒西路",
+    "鹿湖路",
+    "清凤路",
+    "银湖路",
+    "清溪大道",
+    "聚富路",
+    "荔横路",
+    "浮岗大道",
+    "青湖路",
+];
+const SURNAMES: &[&str] = &[
+    "陈", "李", "张", "黄", "王", "刘", "叶", "钟", "邓", "罗", "何", "谢",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "敏", "强", "丽", "军", "婷", "杰", "娜", "涛", "燕", "斌", "华", "玲",
+];
+
+/// A 1×1 PNG used as on-site photo evidence in the simulation.
+const PHOTO: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes = zhili_server::crypto::random_bytes::<14>();
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// What the demo made: the users with their passwords, and the number of cases.
+pub struct Demo {
+    pub users: Vec<(String, String, String)>,
+    pub cases: usize,
+}
+
+struct Staff {
+    dispatcher: Principal,
+    grid_worker: Principal,
+    leader: Principal,
+    /// Per department (same order as DEPARTMENTS): a handler and the head.
+    handlers: Vec<Principal>,
+}
+
+async fn principal<S: Store>(app: &App<S>, username: &str) -> Result<Principal> {
+    let user = app.store.user_by_name(username).await?;
+    let grants = app
+        .store
+        .user_grants(user.id)
+        .await?
+        .iter()
+        .map(|g| g.to_grant())
+        .collect();
+    Ok(Principal {
+        user,
+        grants,
+        token_id: 0,
+        session_token: None,
+    })
+}
+
+fn err(e: AppError) -> anyhow::Error {
+    anyhow!("{} ({:?})", e.message, e.field)
+}
+
+/// Working-time aware "later": `minutes` after `t`, moved into office hours if it falls outside.
+fn later<S: Store>(app: &App<S>, t: Timestamp, minutes: i64) -> Timestamp {
+    let x = t + Duration::minutes(minutes);
+    let local = to_local(x);
+    let office = &app.office.periods;
+    let (first, last) = (office[0].0, office[office.len() - 1].1);
+    let in_hours = app.calendar.is_working_day(local.date())
+        && office
+            .iter()
+            .any(|(a, b)| local.time() >= *a && local.time() < *b);
+    if in_hours {
+        return x;
+    }
+    let mut day = local.date();
+    if local.time() >= last || !app.calendar.is_working_day(day) {
+        day = app.calendar.next_working_day(day);
+        return from_local(day.and_time(first)) + Duration::minutes(minutes % 47);
+    }
+    // Before office hours or at lunch: the next period that day.
+    let next = office
+        .iter()
+        .map(|(a, _)| *a)
+        .find(|a| *a > local.time())
+        .unwrap_or(first);
+    from_local(day.and_time(next)) + Duration::minutes(minutes % 29)
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Create(usize),
+    Act(i64, usize, TransitionRequest, Who),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Dispatcher,
+    Handler,
+    Checker,
+    Leader,
+}
+
+/// A case's planned life after registration, drawn at random.
+struct Plan {
+    dept: usize,
+    return_first: bool,
+    extension: bool,
+    park: bool,
+    rework: bool,
+    slow: bool,
+    cancel: bool,
+}
+
+pub async fn build<S: Store>(store: S, s: &Settings, args: &DemoArgs) -> Result<Demo> {
+    let real_now = chrono::Utc::now();
+    let (start, end) = match args.year {
+        Some(y) => {
+            let a = from_local(
+                NaiveDate::from_ymd_opt(y, 1, 1)
+                    .ok_or_else(|| anyhow!("bad year"))?
+                    .and_time(NaiveTime::MIN),
+            );
+            let b = from_local(
+                NaiveDate::from_ymd_opt(y + 1, 1, 1)
+                    .ok_or_else(|| anyhow!("bad year"))?
+                    .and_time(NaiveTime::MIN),
+            );
+            (a, b.min(real_now))
+        }
+        None => (real_now - Duration::days(365), real_now),
+    };
+    let clock = Arc::new(ManualClock::new(start - Duration::days(1)));
+    let crypto = zhili_server::load_or_create_key(s).map_err(anyhow::Error::msg)?;
+    let app = App::new(store, clock.clone(), s.clone(), crypto).map_err(anyhow::Error::msg)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+
+    // Org tree.
+    let at = clock.now();
+    let node =
+        |parent: Option<i64>, kind, code: &str, name: &str, geometry: Option<String>| NewNode {
+            parent_id: parent,
+            kind,
+            code: code.into(),
+            name: name.into(),
+            geometry,
+            synthetic: true,
+            at,
+        };
+    let city = app
+        .store
+        .create_node(node(None, NodeKind::City, "441900", "东莞市", None))
+        .await?;
+    let town = app
+        .store
+        .create_node(node(
+            Some(city.id),
+            NodeKind::Town,
+            TOWN.0,
+            TOWN.1,
+            Some(geometry::town_outline()),
+        ))
+        .await?;
+    let mut villages: Vec<NodeRow> = Vec::new();
+    let mut grids: Vec<Vec<NodeRow>> = Vec::new();
+    for (i, (code, name)) in VILLAGES.iter().enumerate() {
+        let (a0, a1) = geometry::village_angles(i, VILLAGES.len());
+        let v = app
+            .store
+            .create_node(node(
+                Some(town.id),
+                NodeKind::Village,
+                code,
+                name,
+                Some(geometry::sector(a0, a1, 0.0, 1.0)),
+            ))
+            .await?;
+        let mut cells = Vec::new();
+        for (j, (f0, f1)) in [(0.0, 0.4), (0.4, 0.75), (0.75, 1.0)].iter().enumerate() {
+            let g = app
+                .store
+                .create_node(node(
+                    Some(v.id),
+                    NodeKind::Grid,
+                    &format!("{code}{:03}", j + 1),
+                    &format!("{name}第{}网格", j + 1),
+                    Some(geometry::sector(a0, a1, *f0, *f1)),
+                ))
+                .await?;
+            cells.push(g);
+        }
+        villages.push(v);
+        grids.push(cells);
+    }
+    let mut depts = Vec::new();
+    for (code, name) in DEPARTMENTS {
+        depts.push(app.store.create_department(town.id, code, name, at).await?);
+    }
+
+    // Users: one per role, and a handler and a head for each department.
+    let mut users = Vec::new();
+    let on_town = |role: &str| GrantRequest {
+        role: role.into(),
+        node_id: Some(town.id),
+        department_id: None,
+    };
+    let on_dept = |role: &str, d: i64| GrantRequest {
+        role: role.into(),
+        node_id: None,
+        department_id: Some(d),
+    };
+    let mut specs: Vec<(String, String, Vec<GrantRequest>)> = vec![
+        ("admin".into(), "系统管理员".into(), vec![on_town("admin")]),
+        (
+            "dispatcher".into(),
+            "受理派遣员 林小清".into(),
+            vec![on_town("dispatcher")],
+        ),
+        (
+            "handler".into(),
+            "城管承办人 陈志强".into(),
+            vec![on_dept("handler", depts[0].id)],
+        ),
+        (
+            "depthead".into(),
+            "城管分局负责人 黄建国".into(),
+            vec![on_dept("dept_head", depts[0].id)],
+        ),
+        (
+            "gridworker".into(),
+            "网格员 叶丽华（罗马村）".into(),
+            vec![GrantRequest {
+                role: "grid_worker".into(),
+                node_id: Some(villages[1].id),
+                department_id: None,
+            }],
+        ),
+        (
+            "leader".into(),
+            "镇领导 钟明".into(),
+            vec![on_town("leader")],
+        ),
+        (
+            "legal".into(),
+            "法律顾问 何律师".into(),
+            vec![on_town("legal_advisor")],
+        ),
+        (
+            "mediator".into(),
+            "人民调解员 罗秀英".into(),
+            vec![on_town("mediator")],
+        ),
+        (
+            "inspector".into(),
+            "执法检查员 邓伟".into(),
+            vec![on_town("inspector")],
+        ),
+        (
+            "auditor".into(),
+            "审计监督员 谢敏".into(),
+            vec![on_town("auditor")],
+        ),
+    ];
+    for (i, (code, name)) in DEPARTMENTS.iter().enumerate().skip(1) {
+        specs.push((
+            format!("h_{code}"),
+            format!("{name}承办人"),
+            vec![on_dept("handler", depts[i].id)],
+        ));
+    }
+    for (username, display_name, grants) in specs {
+        let password = random_password();
+        zhili_server::org::api::create_user(
+            &app,
+            None,
+            NewUserRequest {
+                username: username.clone(),
+                display_name: display_name.clone(),
+                password: password.clone(),
+                grants,
+            },
+        )
+        .await
+        .map_err(err)?;
+        users.push((username, display_name, password));
+    }
+    let mut handlers = vec![principal(&app, "handler").await?];
+    for (code, _) in DEPARTMENTS.iter().skip(1) {
+        handlers.push(principal(&app, &format!("h_{code}")).await?);
+    }
+    let staff = Staff {
+        dispatcher: principal(&app, "dispatcher").await?,
+        grid_worker: principal(&app, "gridworker").await?,
+        leader: principal(&app, "leader").await?,
+        handlers,
+    };
+
+    // Creation times: spread over the period, more on working days, in daytime.
+    let span_secs = (end - start).num_seconds().max(1);
+    let mut queue: BinaryHeap<Reverse<(i64, u64, usize)>> = BinaryHeap::new();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut seq = 0u64;
+    let mut push = |queue: &mut BinaryHeap<Reverse<(i64, u64, usize)>>,
+                    steps: &mut Vec<Step>,
+                    t: Timestamp,
+                    s: Step| {
+        steps.push(s);
+        seq += 1;
+        queue.push(Reverse((t.timestamp_millis(), seq, steps.len() - 1)));
+    };
+    let mut made = 0;
+    while made < args.cases {
+        let t = start + Duration::seconds(rng.random_range(0..span_secs));
+        let local = to_local(t);
+        let working = app.calendar.is_working_day(local.date());
+        let hour = chrono::Timelike::hour(&local);
+        let keep = match (working, (8..20).contains(&hour)) {
+            (true, true) => 1.0,
+            (true, false) | (false, true) => 0.35,
+            (false, false) => 0.1,
+        };
+        if rng.random_bool(keep) {
+            push(&mut queue, &mut steps, t, Step::Create(made));
+            made += 1;
+        }
+    }
+
+    let mut plans: Vec<Option<Plan>> = (0..args.cases).map(|_| None).collect();
+    let mut created = 0usize;
+    let mut last_scan = start;
+    eprintln!(
+        "building the demo town: {} cases from {} to {} …",
+        args.cases,
+        to_local(start).date(),
+        to_local(end).date()
+    );
+    while let Some(Reverse((ms, _, idx))) = queue.pop() {
+        let t = chrono::DateTime::from_timestamp_millis(ms).unwrap_or(end);
+        if t >= end {
+            continue; // beyond "now": the case stays where it is
+        }
+        // The deadline scan runs every half hour of simulated time, as the server's would.
+        while last_scan + Duration::minutes(30) <= t {
+            last_scan += Duration::minutes(30);
+            clock.set(last_scan);
+            zhili_server::jobs::scan_once(&app).await?;
+        }
+        clock.set(t);
+        match steps[idx].clone() {
+            Step::Create(i) => {
+                let (case_id, plan) = create_one(&app, &staff, &villages, &grids, &mut rng).await?;
+                let first = later(&app, t, rng.random_range(5..180));
+                let req = if plan.cancel {
+                    TransitionRequest {
+                        action: "cancel".into(),
+                        reason: Some("重复反映，已并案处理".into()),
+                        ..Default::default()
+                    }
+                } else {
+                    let d = if plan.return_first {
+                        (plan.dept + 3) % depts.len()
+                    } else {
+                        plan.dept
+                    };
+                    TransitionRequest {
+                        action: "dispatch".into(),
+                        department_id: Some(depts[d].id),
+                        ..Default::default()
+                    }
+                };
+                push(
+                    &mut queue,
+                    &mut steps,
+                    first,
+                    Step::Act(case_id, i, req, Who::Dispatcher),
+                );
+                plans[i] = Some(plan);
+                created += 1;
+                if created % 500 == 0 {
+                    eprintln!("  {created} cases …");
+                }
+            }
+            Step::Act(case_id, i, req, who) => {
+                let plan = plans[i].as_mut().expect("planned at creation");
+                let actor = match who {
+                    Who::Dispatcher => &staff.dispatcher,
+                    Who::Leader => &staff.leader,
+                    Who::Checker => {
+                        let c = app.store.get_case(case_id).await?;
+                        if c.node_path.starts_with(&villages[1].path) {
+                            &staff.grid_worker
+                        } else {
+                            &staff.dispatcher
+                        }
+                    }
+                    Who::Handler => {
+                        let c = app.store.get_case(case_id).await?;
+                        let d = depts
+                            .iter()
+                            .position(|d| Some(d.id) == c.department_id)
+                            .unwrap_or(plan.dept);
+                        &staff.handlers[d]
+                    }
+                };
+                let mut req = req;
+                if req.action == "report" {
+                    let a = app
+                        .save_attachment(actor, "现场照片.png", PHOTO)
+                        .await
+                        .map_err(err)?;
+                    req.attachment_ids = vec![a.id];
+                }
+                let action = req.action.clone();
+                app.transition(actor, case_id, req).await.map_err(err)?;
+                if let Some((delay, next, who)) = next_step(&action, plan, &depts, &mut rng) {
+                    let when = later(&app, t, delay);
+                    push(
+                        &mut queue,
+                        &mut steps,
+                        when,
+                        Step::Act(case_id, i, next, who),
+                    );
+                }
+            }
+        }
+    }
+    clock.set(end);
+    zhili_server::jobs::scan_once(&app).await?;
+    eprintln!("demo town built: {created} cases");
+    if !args.quiet {
+        println!("demo town 清溪镇 is ready. Users (passwords are shown only now):");
+        for (u, n, p) in &users {
+            println!("  {u:<12} {p:<16} {n}");
+        }
+    }
+    Ok(Demo {
+        users,
+        cases: created,
+    })
+}
+
+async fn create_one<S: Store>(
+    app: &App<S>,
+    staff: &Staff,
+    villages: &[NodeRow],
+    grids: &[Vec<NodeRow>],
+    rng: &mut ChaCha8Rng,
+) -> Result<(i64, Plan)> {
+    let tpl = TEMPLATES[rng.random_range(0..TEMPLATES.len())];
+    let dept = DEPARTMENTS
+        .iter()
+        .position(|(c, _)| *c == tpl.2)
+        .unwrap_or(0);
+    let patrol = rng.random_bool(0.3);
+    let (vi, who, channel) = if patrol {
+        (1, &staff.grid_worker, Channel::GridPatrol)
+    } else {
+        let ch = [
+            Channel::Hotline,
+            Channel::Hotline,
+            Channel::Web,
+            Channel::Phone,
+            Channel::Visit,
+            Channel::Leader,
+        ];
+        (
+            rng.random_range(0..villages.len()),
+            &staff.dispatcher,
+            ch[rng.random_range(0..ch.len())],
+        )
+    };
+    let gi = rng.random_range(0..grids[vi].len());
+    let cell = &grids[vi][gi];
+    let (a0, a1) = geometry::village_angles(vi, villages.len());
+    let frac = [(0.05, 0.4), (0.4, 0.75), (0.75, 0.98)][gi];
+    let (lon, lat) = geometry::point(rng.random_range(a0..a1), rng.random_range(frac.0..frac.1));
+    let road = ROADS[rng.random_range(0..ROADS.len())];
+    let address = format!(
+        "清溪镇{}{}{}号",
+        villages[vi].name,
+        road,
+        rng.random_range(1..300)
+    );
+    let name = format!(
+        "{}{}",
+        SURNAMES[rng.random_range(0..SURNAMES.len())],
+        GIVEN[rng.random_range(0..GIVEN.len())]
+    );
+    let parties = if channel == Channel::GridPatrol {
+        vec![]
+    } else {
+        vec![PartyInput {
+            role: "complainant".into(),
+            name,
+            id_number: None,
+            phone: Some(format!("138{:08}", rng.random_range(0..100_000_000u32))),
+            address: None,
+        }]
+    };
+    let req = CreateCaseRequest {
+        kind: "general".into(),
+        category: Some(tpl.0.into()),
+        channel,
+        priority: if rng.random_bool(0.05) {
+            Priority::Urgent
+        } else {
+            Priority::Normal
+        },
+        title: format!("{}{}", villages[vi].name, tpl.1),
+        content: format!(
+            "{}反映：{}附近{}，请相关部门核实处理。",
+            channel.label_zh(),
+            address,
+            tpl.1
+        ),
+        address: Some(address),
+        lat: Some(lat),
+        lon: Some(lon),
+        node_id: cell.id,
+        department_id: None,
+        parties,
+        attachment_ids: vec![],
+    };
+    let c = app.create_case(who, req).await.map_err(err)?;
+    let plan = Plan {
+        dept,
+        return_first: rng.random_bool(0.04),
+        extension: rng.random_bool(0.05),
+        park: rng.random_bool(0.02),
+        rework: rng.random_bool(0.07),
+        slow: rng.random_bool(0.06),
+        cancel: rng.random_bool(0.01),
+    };
+    Ok((c.id, plan))
+}
+
+/// The step after `done`, with its delay in minutes (moved into office hours by the caller).
+fn next_step(
+    done: &str,
+    plan: &mut Plan,
+    depts: &[zhili_store::DepartmentRow],
+    rng: &mut ChaCha8Rng,
+) -> Option<(i64, TransitionRequest, Who)> {
+    let act = |a: &str| TransitionRequest {
+        action: a.into(),
+        ..Default::default()
+    };
+    let minutes_in_working_days = |d: f64| (d * 8.0 * 60.0) as i64;
+    Some(match done {
+        "dispatch" => {
+            if plan.return_first {
+                plan.return_first = false;
+                (
+                    rng.random_range(20..120),
+                    TransitionRequest {
+                        reason: Some("不属于本部门职责，请重新派遣".into()),
+                        ..act("return")
+                    },
+                    Who::Handler,
+                )
+            } else {
+                (rng.random_range(10..150), act("sign"), Who::Handler)
+            }
+        }
+        "return" => (
+            rng.random_range(15..90),
+            TransitionRequest {
+                department_id: Some(depts[plan.dept].id),
+                ..act("dispatch")
+            },
+            Who::Dispatcher,
+        ),
+        "sign" | "unpark" | "approve_extension" | "rework" => {
+            if plan.park {
+                plan.park = false;
+                (
+                    rng.random_range(60..600),
+                    TransitionRequest {
+                        reason: Some("需协调多部门，待条件具备后处置".into()),
+                        ..act("park")
+                    },
+                    Who::Leader,
+                )
+            } else if plan.extension {
+                plan.extension = false;
+                (
+                    minutes_in_working_days(rng.random_range(1.0..2.5)),
+                    TransitionRequest {
+                        reason: Some("涉及施工，需延长处置时间".into()),
+                        extension: Some(2),
+                        ..act("request_extension")
+                    },
+                    Who::Handler,
+                )
+            } else {
+                let days = if plan.slow {
+                    rng.random_range(3.5..8.0)
+                } else {
+                    rng.random_range(0.2..2.6)
+                };
+                plan.slow = false;
+                (
+                    minutes_in_working_days(days),
+                    TransitionRequest {
+                        note: Some("已到现场处置完毕，详见照片".into()),
+                        ..act("report")
+                    },
+                    Who::Handler,
+                )
+            }
+        }
+        "park" => (
+            minutes_in_working_days(rng.random_range(3.0..15.0)),
+            act("unpark"),
+            Who::Leader,
+        ),
+        "request_extension" => (
+            rng.random_range(30..300),
+            TransitionRequest {
+                extension: Some(2),
+                ..act("approve_extension")
+            },
+            Who::Dispatcher,
+        ),
+        "report" => {
+            if plan.rework {
+                plan.rework = false;
+                (
+                    rng.random_range(60..600),
+                    TransitionRequest {
+                        reason: Some("现场核查未处置到位".into()),
+                        ..act("rework")
+                    },
+                    Who::Checker,
+                )
+            } else {
+                (
+                    rng.random_range(60..700),
+                    TransitionRequest {
+                        note: Some("现场核查，已处置到位".into()),
+                        ..act("verify")
+                    },
+                    Who::Checker,
+                )
+            }
+        }
+        "verify" => (rng.random_range(20..300), act("close"), Who::Dispatcher),
+        _ => return None,
+    })
+}

@@ -1,0 +1,660 @@
+//! The case engine as a service: registering cases, taking transitions, revealing personal
+//! data. The API, the web pages and the demo generator all go through here.
+
+pub mod api;
+pub mod web;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zhili_domain::case::{CaseClocks, Channel, Priority};
+use zhili_domain::clock::ClockStatus;
+use zhili_domain::org::{Role, Scope};
+use zhili_domain::privacy::{self, IdNumber, Phone};
+use zhili_domain::workflow::{Effect, Field, TransitionDef, TransitionInput, Workflow};
+use zhili_store::{CaseChange, CaseRow, DbError, NewCase, NewEvent, NewParty, PartyRow, Store};
+
+use crate::App;
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+
+/// A party (当事人/信访人/反映人) as given at registration.
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PartyInput {
+    /// complainant (反映人), respondent (被反映人), party (当事人), representative (代表) …
+    #[serde(default = "default_party_role")]
+    pub role: String,
+    pub name: String,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+fn default_party_role() -> String {
+    "complainant".into()
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCaseRequest {
+    /// Case kind; each kind follows a workflow (default `general`).
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[schema(value_type = String, example = "hotline")]
+    pub channel: Channel,
+    #[serde(default = "default_priority")]
+    #[schema(value_type = String, example = "normal")]
+    pub priority: Priority,
+    pub title: String,
+    pub content: String,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    /// The org node (village, grid cell …) where the case is.
+    pub node_id: i64,
+    #[serde(default)]
+    pub department_id: Option<i64>,
+    #[serde(default)]
+    pub parties: Vec<PartyInput>,
+    /// Attachments uploaded beforehand with `POST /api/v1/attachments`.
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
+}
+
+fn default_kind() -> String {
+    "general".into()
+}
+fn default_priority() -> Priority {
+    Priority::Normal
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// The transition's id, e.g. `dispatch`, `sign`, `report`.
+    pub action: String,
+    /// The case version the caller saw; a different current version is a 409.
+    #[serde(default)]
+    pub version: Option<i64>,
+    #[serde(default)]
+    pub department_id: Option<i64>,
+    #[serde(default)]
+    pub handler_id: Option<i64>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Extension amount, in the unit of the workflow's extension rule.
+    #[serde(default)]
+    pub extension: Option<u32>,
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
+}
+
+/// Personal data in clear, after a logged reveal.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartyClear {
+    pub id: i64,
+    pub role: String,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+pub fn text(field: &str, v: &str, min: usize, max: usize) -> AppResult<String> {
+    let t = v.trim();
+    let n = t.chars().count();
+    if n < min {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if n > max {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} is longer than {max} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+fn opt_text(field: &str, v: &Option<String>, max: usize) -> AppResult<Option<String>> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => text(field, s, 1, max).map(Some),
+    }
+}
+
+impl<S: Store> App<S> {
+    fn workflow(&self, kind: &str) -> AppResult<&Workflow> {
+        self.workflows.for_kind(kind).ok_or_else(|| {
+            let kinds: Vec<_> = self.workflows.kinds().collect();
+            AppError::invalid(
+                "kind",
+                format!("unknown case kind `{kind}` ({})", kinds.join(", ")),
+            )
+        })
+    }
+
+    /// A case the user may see; others are reported as not found.
+    pub async fn case_for(&self, who: &Principal, id: i64) -> AppResult<CaseRow> {
+        let c = self.store.get_case(id).await?;
+        if who.roles_in(scope_of(&c)).is_empty() {
+            return Err(AppError::not_found("case"));
+        }
+        Ok(c)
+    }
+
+    /// The transitions the user may take on a case now.
+    pub fn actions_for<'a>(&'a self, who: &Principal, c: &'a CaseRow) -> Vec<&'a TransitionDef> {
+        let roles = who.roles_in(scope_of(c));
+        match self.workflows.for_kind(&c.kind) {
+            Some(wf) => wf.available(&c.state, &roles),
+            None => Vec::new(),
+        }
+    }
+
+    fn encrypt_party(&self, p: &PartyInput, i: usize) -> AppResult<NewParty> {
+        let f = |name: &str| format!("parties[{i}].{name}");
+        let role = text(&f("role"), &p.role, 1, 30)?;
+        let name = text(&f("name"), &p.name, 1, 50)?;
+        let id_number = match p
+            .id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => Some(
+                s.parse::<IdNumber>()
+                    .map_err(|e| AppError::invalid(&f("id_number"), e))?,
+            ),
+            None => None,
+        };
+        let phone = match p.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(
+                s.parse::<Phone>()
+                    .map_err(|e| AppError::invalid(&f("phone"), e))?,
+            ),
+            None => None,
+        };
+        let address = opt_text(&f("address"), &p.address, 200)?;
+        let c = &self.crypto;
+        Ok(NewParty {
+            role,
+            name_enc: c.encrypt(&name),
+            name_masked: privacy::mask_name(&name),
+            id_number_enc: id_number.as_ref().map(|v| c.encrypt(v.as_str())),
+            id_number_masked: id_number
+                .as_ref()
+                .map(|v| privacy::mask_id_number(v.as_str())),
+            phone_enc: phone.as_ref().map(|v| c.encrypt(v.as_str())),
+            phone_masked: phone.as_ref().map(|v| privacy::mask_phone(v.as_str())),
+            address_enc: address.as_ref().map(|v| c.encrypt(v)),
+            address_masked: address.as_deref().map(privacy::mask_address),
+        })
+    }
+
+    async fn check_own_uploads(&self, who: &Principal, ids: &[i64]) -> AppResult<()> {
+        if ids.len() > 50 {
+            return Err(AppError::invalid(
+                "attachment_ids",
+                "at most 50 attachments at once",
+            ));
+        }
+        for id in ids {
+            let a = match self.store.get_attachment(*id).await {
+                Ok(a) => a,
+                Err(DbError::NotFound(_)) => {
+                    return Err(AppError::invalid(
+                        "attachment_ids",
+                        format!("attachment {id} does not exist"),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if a.uploaded_by != who.user.id || a.case_id.is_some() {
+                return Err(AppError::invalid(
+                    "attachment_ids",
+                    format!("attachment {id} is not an unused upload of yours"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Register (登记/立案) a case.
+    pub async fn create_case(&self, who: &Principal, req: CreateCaseRequest) -> AppResult<CaseRow> {
+        let wf = self.workflow(&req.kind)?;
+        let title = text("title", &req.title, 1, 200)?;
+        let content = text("content", &req.content, 1, 20_000)?;
+        let address = opt_text("address", &req.address, 200)?;
+        let category = opt_text("category", &req.category, 100)?;
+        match (req.lat, req.lon) {
+            (Some(lat), Some(lon)) => {
+                if !(-90.0..=90.0).contains(&lat) {
+                    return Err(AppError::invalid(
+                        "lat",
+                        "latitude must be between -90 and 90",
+                    ));
+                }
+                if !(-180.0..=180.0).contains(&lon) {
+                    return Err(AppError::invalid(
+                        "lon",
+                        "longitude must be between -180 and 180",
+                    ));
+                }
+            }
+            (None, None) => {}
+            (Some(_), None) => return Err(AppError::invalid("lon", "give lon together with lat")),
+            (None, Some(_)) => return Err(AppError::invalid("lat", "give lat together with lon")),
+        }
+        if req.parties.len() > 20 {
+            return Err(AppError::invalid("parties", "at most 20 parties"));
+        }
+        let node = match self.store.get_node(req.node_id).await {
+            Ok(n) => n,
+            Err(DbError::NotFound(_)) => {
+                return Err(AppError::invalid("node_id", "no such org node"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let roles = who.roles_in(Scope {
+            node_path: &node.path,
+            department_id: None,
+        });
+        if !roles.iter().any(|r| r.may_register()) {
+            return Err(AppError::forbidden(format!(
+                "you may not register cases in {}",
+                node.name
+            )));
+        }
+        let parties = req
+            .parties
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.encrypt_party(p, i))
+            .collect::<AppResult<Vec<_>>>()?;
+        self.check_own_uploads(who, &req.attachment_ids).await?;
+        let now = self.now();
+        let clocks = CaseClocks::start(wf, now, &self.deadlines());
+        let initial = wf.state(&wf.initial).expect("validated workflow");
+        let event_data = serde_json::json!({
+            "kind": req.kind,
+            "category": category,
+            "channel": req.channel,
+            "priority": req.priority,
+            "title": title,
+            "node_id": node.id,
+            "department_id": req.department_id,
+            "state": wf.initial,
+            "parties": parties.iter().map(|p| serde_json::json!({"role": p.role, "name": p.name_masked})).collect::<Vec<_>>(),
+            "attachment_ids": req.attachment_ids,
+            "overall_due_at": clocks.overall_due(),
+        });
+        let new = NewCase {
+            kind: req.kind.clone(),
+            category,
+            channel: req.channel,
+            priority: req.priority,
+            state: wf.initial.clone(),
+            title,
+            content,
+            address,
+            lat: req.lat,
+            lon: req.lon,
+            node_id: node.id,
+            department_id: req.department_id,
+            created_by: Some(who.user.id),
+            at: now,
+            registered: !initial.before_registration,
+            clocks,
+            parties,
+            attachment_ids: req.attachment_ids,
+            event_data,
+        };
+        Ok(self.store.create_case(new).await?)
+    }
+
+    /// Take a transition on a case.
+    pub async fn transition(
+        &self,
+        who: &Principal,
+        id: i64,
+        req: TransitionRequest,
+    ) -> AppResult<CaseRow> {
+        let case = self.case_for(who, id).await?;
+        if let Some(v) = req.version
+            && v != case.version
+        {
+            return Err(DbError::Stale.into());
+        }
+        let wf = self.workflow(&case.kind)?;
+        let note = opt_text("note", &req.note, 2000)?;
+        let reason = opt_text("reason", &req.reason, 2000)?;
+        let mut input = TransitionInput {
+            has_evidence: !req.attachment_ids.is_empty(),
+            extension: req.extension,
+            ..Default::default()
+        };
+        for (present, field) in [
+            (req.department_id.is_some(), Field::Department),
+            (req.handler_id.is_some(), Field::Handler),
+            (note.is_some(), Field::Note),
+            (reason.is_some(), Field::Reason),
+            (req.extension.is_some(), Field::Extension),
+        ] {
+            if present {
+                input.present.insert(field);
+            }
+        }
+        let roles = who.roles_in(scope_of(&case));
+        let t = wf.check(
+            &case.state,
+            &req.action,
+            &roles,
+            &input,
+            (case.clocks.extensions, case.clocks.extended_total),
+        )?;
+        self.check_own_uploads(who, &req.attachment_ids).await?;
+        let now = self.now();
+        let mut clocks = case.clocks.clone();
+        clocks.on_transition(wf, t, now, req.extension, &self.deadlines());
+        let to = t.to.clone().unwrap_or_else(|| case.state.clone());
+        let to_def = wf.state(&to).expect("validated workflow");
+        let (department_id, handler_id) = match t.effect {
+            Effect::Return => (None, None),
+            _ => {
+                let dept = req.department_id.or(case.department_id);
+                let signer =
+                    (t.id == "sign" && roles.contains(&Role::Handler)).then_some(who.user.id);
+                // A new department means a new handler.
+                let keep = if req.department_id.is_some() && req.department_id != case.department_id
+                {
+                    None
+                } else {
+                    case.handler_id
+                };
+                (dept, req.handler_id.or(signer).or(keep))
+            }
+        };
+        let data = serde_json::json!({
+            "action": t.id,
+            "action_name": t.name,
+            "from": case.state,
+            "to": to,
+            "note": note,
+            "reason": reason,
+            "department_id": department_id,
+            "handler_id": handler_id,
+            "extension": req.extension,
+            "attachment_ids": req.attachment_ids,
+            "deadline_status": clocks.status(),
+            "overall_due_at": clocks.overall_due(),
+            "stage_due_at": clocks.stage.map(|c| c.due_at),
+        });
+        let change = CaseChange {
+            case_id: case.id,
+            expected_version: case.version,
+            state: to.clone(),
+            department_id,
+            handler_id,
+            clocks,
+            registered: !to_def.before_registration,
+            closed: to_def.closes,
+            ended: to_def.terminal,
+            rework: t.effect == Effect::Rework,
+            returned: t.effect == Effect::Return,
+            attachment_ids: req.attachment_ids,
+            event: NewEvent {
+                kind: if t.effect == Effect::Urge {
+                    "urged"
+                } else {
+                    "transition"
+                }
+                .into(),
+                actor_id: Some(who.user.id),
+                at: now,
+                data,
+            },
+        };
+        Ok(self.store.apply_change(change).await?)
+    }
+
+    /// Keep an uploaded file (type recognised from its bytes, size capped) for a later case or
+    /// transition of the same user.
+    pub async fn save_attachment(
+        &self,
+        who: &Principal,
+        filename: &str,
+        data: &[u8],
+    ) -> AppResult<zhili_store::AttachmentRow> {
+        let max = self.settings.max_upload_mib * 1024 * 1024;
+        if data.is_empty() {
+            return Err(AppError::invalid("file", "the file is empty"));
+        }
+        if data.len() as u64 > max {
+            return Err(AppError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("files are limited to {} MiB", self.settings.max_upload_mib),
+            )
+            .with_field("file"));
+        }
+        let Some(mime) = crate::blobs::sniff_mime(data) else {
+            return Err(AppError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                "only JPEG, PNG, GIF, WebP, PDF, MP4 and ZIP-based documents are accepted",
+            )
+            .with_field("file"));
+        };
+        let sha = self.blobs.put(data).await.map_err(AppError::internal)?;
+        let filename: String = filename
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        Ok(self
+            .store
+            .add_attachment(zhili_store::NewAttachment {
+                sha256: sha,
+                size: data.len() as i64,
+                mime: mime.into(),
+                filename: if filename.is_empty() {
+                    "file".into()
+                } else {
+                    filename
+                },
+                uploaded_by: who.user.id,
+                at: self.now(),
+            })
+            .await?)
+    }
+
+    /// Reveal a party's personal data to a role that may see it; the reveal is written to the
+    /// case's audit chain before anything is returned.
+    pub async fn reveal_party(
+        &self,
+        who: &Principal,
+        case_id: i64,
+        party_id: i64,
+    ) -> AppResult<PartyClear> {
+        let case = self.case_for(who, case_id).await?;
+        let roles = who.roles_in(scope_of(&case));
+        if !roles.iter().any(|r| r.may_reveal_personal_data()) {
+            return Err(AppError::forbidden("your role may not see personal data"));
+        }
+        let parties = self.store.parties(case_id).await?;
+        let p = parties
+            .iter()
+            .find(|p| p.id == party_id)
+            .ok_or_else(|| AppError::not_found("party"))?;
+        let clear = self.decrypt_party(p)?;
+        self.store
+            .case_event(
+                case_id,
+                NewEvent {
+                    kind: "personal_data_revealed".into(),
+                    actor_id: Some(who.user.id),
+                    at: self.now(),
+                    data: serde_json::json!({"party_id": party_id, "by": who.user.username}),
+                },
+            )
+            .await?;
+        Ok(clear)
+    }
+
+    fn decrypt_party(&self, p: &PartyRow) -> AppResult<PartyClear> {
+        let d = |v: &str| self.crypto.decrypt(v).map_err(AppError::internal);
+        Ok(PartyClear {
+            id: p.id,
+            role: p.role.clone(),
+            name: d(&p.name_enc)?,
+            id_number: p.id_number_enc.as_deref().map(d).transpose()?,
+            phone: p.phone_enc.as_deref().map(d).transpose()?,
+            address: p.address_enc.as_deref().map(d).transpose()?,
+        })
+    }
+}
+
+pub fn scope_of(c: &CaseRow) -> Scope<'_> {
+    Scope {
+        node_path: &c.node_path,
+        department_id: c.department_id,
+    }
+}
+
+/// A case as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: i64,
+    pub case_no: String,
+    pub kind: String,
+    pub category: Option<String>,
+    pub channel: String,
+    pub priority: String,
+    pub state: String,
+    pub state_name: String,
+    pub title: String,
+    pub content: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub node_id: i64,
+    pub department_id: Option<i64>,
+    pub handler_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub registered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    /// normal, warning (临期) or overdue (超期): the worst of the case's clocks.
+    pub deadline_status: String,
+    pub overall_due_at: Option<DateTime<Utc>>,
+    pub stage_due_at: Option<DateTime<Utc>>,
+    pub paused: bool,
+    pub extensions: u32,
+    pub reworks: i64,
+    pub returns: i64,
+}
+
+impl CaseView {
+    pub fn new(c: &CaseRow, wf: Option<&Workflow>) -> CaseView {
+        CaseView {
+            id: c.id,
+            case_no: c.case_no.clone(),
+            kind: c.kind.clone(),
+            category: c.category.clone(),
+            channel: c.channel.as_str().into(),
+            priority: c.priority.as_str().into(),
+            state: c.state.clone(),
+            state_name: wf
+                .map(|w| w.state_name(&c.state))
+                .unwrap_or_else(|| c.state.clone()),
+            title: c.title.clone(),
+            content: c.content.clone(),
+            address: c.address.clone(),
+            lat: c.lat,
+            lon: c.lon,
+            node_id: c.node_id,
+            department_id: c.department_id,
+            handler_id: c.handler_id,
+            created_by: c.created_by,
+            created_at: c.created_at,
+            registered_at: c.registered_at,
+            closed_at: c.closed_at,
+            updated_at: c.updated_at,
+            version: c.version,
+            deadline_status: if c.ended_at.is_some() {
+                ClockStatus::Normal.as_str().into()
+            } else {
+                c.clocks.status().as_str().into()
+            },
+            overall_due_at: c.clocks.overall_due(),
+            stage_due_at: c.clocks.stage.map(|s| s.due_at),
+            paused: c.clocks.paused_since.is_some(),
+            extensions: c.clocks.extensions,
+            reworks: c.reworks,
+            returns: c.returns,
+        }
+    }
+}
+
+/// A party as shown without a reveal: masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartyView {
+    pub id: i64,
+    pub role: String,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+impl From<&PartyRow> for PartyView {
+    fn from(p: &PartyRow) -> Self {
+        PartyView {
+            id: p.id,
+            role: p.role.clone(),
+            name: p.name_masked.clone(),
+            id_number: p.id_number_masked.clone(),
+            phone: p.phone_masked.clone(),
+            address: p.address_masked.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActionView {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    /// Fields the action needs: department_id, handler_id, note, reason, extension.
+    pub requires: Vec<String>,
+    /// An attachment must come with it.
+    pub evidence: bool,
+}
+
+impl From<&TransitionDef> for ActionView {
+    fn from(t: &TransitionDef) -> Self {
+        ActionView {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            name_en: t.name_en.clone(),
+            requires: t.requires.iter().map(|f| f.as_str().to_string()).collect(),
+            evidence: t.evidence,
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The OpenAPI document, generated from the handlers and types, at `/api/v1/openapi.json`.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use zhili_store::Store;
+
+use crate::App;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "zhili (治理) API", description = "Law-based governance records: cases, workflows, deadlines, indicators."),
+    paths(
+        crate::auth::login, crate::auth::logout,
+        crate::cases::api::list_cases, crate::cases::api::create_case, crate::cases::api::get_case,
+        crate::cases::api::transition, crate::cases::api::timeline, crate::cases::api::list_comments,
+        crate::cases::api::add_comment, crate::cases::api::list_attachments, crate::cases::api::reveal,
+        crate::cases::api::upload, crate::cases::api::download,
+        crate::org::api::me, crate::org::api::list_users, crate::org::api::post_user, crate::org::api::post_grant,
+        crate::org::api::set_disabled, crate::org::api::post_token, crate::org::api::list_tokens,
+        crate::org::api::revoke_token, crate::org::api::list_nodes, crate::org::api::post_node,
+        crate::org::api::list_departments, crate::org::api::post_department, crate::org::api::workflows,
+        crate::report::api::indicators, crate::report::api::definitions,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sessions and tokens"),
+        (name = "cases", description = "The case engine"),
+        (name = "users", description = "Users, grants and API tokens"),
+        (name = "org", description = "The org tree, departments and workflows"),
+        (name = "indicators", description = "Named indicator formulas over the records"),
+    )
+)]
+pub struct ApiDoc;
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(document())
+}
+
+pub fn routes<S: Store>() -> Router<App<S>> {
+    Router::new().route("/api/v1/openapi.json", get(openapi_json))
+}

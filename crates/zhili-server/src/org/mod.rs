@@ -1,0 +1,3 @@
+//! The org tree, departments, users, grants and API tokens.
+
+pub mod api;

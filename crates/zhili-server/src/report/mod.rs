@@ -1,0 +1,230 @@
+//! Indicators over the case records, for the API, the dashboard and (later) the yearly report.
+//! Every figure comes from the named definitions in `zhili_domain::indicators`.
+
+pub mod api;
+pub mod web;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhili_domain::clock::{from_local, to_local};
+use zhili_domain::indicators::{Counts, INDICATORS};
+use zhili_store::{CountQuery, DbError, GroupBy, Store};
+
+use crate::App;
+use crate::auth::Principal;
+use crate::cases::api::parse_time;
+use crate::error::{AppError, AppResult};
+use crate::extract::empty_as_none;
+
+#[derive(Debug, Clone, Deserialize, IntoParams, Default)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IndicatorQuery {
+    /// Start of the period (`YYYY-MM-DD` or RFC 3339); default 1 January of this year.
+    pub from: Option<String>,
+    /// End of the period, excluded; default now.
+    pub to: Option<String>,
+    /// none, node, department, category, kind or month.
+    pub group_by: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub node_id: Option<i64>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub department_id: Option<i64>,
+    pub category: Option<String>,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IndicatorDefView {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub version: u32,
+    pub is_rate: bool,
+    pub formula: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IndicatorRow {
+    /// The group's key (node id, department id, category, kind, month); absent without grouping.
+    pub key: Option<String>,
+    /// The group's name for people.
+    pub label: String,
+    /// Indicator id → value (rates as fractions; null when the denominator is 0).
+    pub values: BTreeMap<String, Option<f64>>,
+    /// Indicator id → value as shown (counts, percentages with two decimals).
+    pub display: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IndicatorReport {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Counts are as of this time: the end of the period, or now if that is earlier.
+    pub as_of: DateTime<Utc>,
+    pub group_by: String,
+    pub definitions: Vec<IndicatorDefView>,
+    pub rows: Vec<IndicatorRow>,
+    /// All groups together.
+    pub total: IndicatorRow,
+}
+
+fn row(key: Option<String>, label: String, c: &Counts) -> IndicatorRow {
+    IndicatorRow {
+        key,
+        label,
+        values: INDICATORS
+            .iter()
+            .map(|d| (d.id.to_string(), d.value(c)))
+            .collect(),
+        display: INDICATORS
+            .iter()
+            .map(|d| (d.id.to_string(), d.format(c)))
+            .collect(),
+    }
+}
+
+pub fn definitions() -> Vec<IndicatorDefView> {
+    INDICATORS
+        .iter()
+        .map(|d| IndicatorDefView {
+            id: d.id.into(),
+            name_zh: d.name_zh.into(),
+            name_en: d.name_en.into(),
+            version: d.version,
+            is_rate: d.is_rate(),
+            formula: match d.denominator {
+                Some(den) => format!("{} / {}", d.numerator.as_str(), den.as_str()),
+                None => d.numerator.as_str().into(),
+            },
+            source: d.source.into(),
+        })
+        .collect()
+}
+
+impl<S: Store> App<S> {
+    pub async fn indicators(
+        &self,
+        who: &Principal,
+        q: &IndicatorQuery,
+    ) -> AppResult<IndicatorReport> {
+        let now = self.now();
+        let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => parse_time("from", s)?,
+            None => {
+                let y = to_local(now).year();
+                from_local(
+                    NaiveDate::from_ymd_opt(y, 1, 1)
+                        .expect("valid date")
+                        .and_time(chrono::NaiveTime::MIN),
+                )
+            }
+        };
+        let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => parse_time("to", s)?,
+            None => now,
+        };
+        if to <= from {
+            return Err(AppError::invalid("to", "the period ends before it starts"));
+        }
+        let group_by: GroupBy = q
+            .group_by
+            .as_deref()
+            .unwrap_or("none")
+            .parse()
+            .map_err(|e: String| AppError::invalid("group_by", e))?;
+        // The node filter: the one asked for (if the caller may see it), else the caller's widest
+        // subtree. Callers with only department grants see their departments.
+        let visibility = who.visibility();
+        let node_path = match q.node_id {
+            Some(id) => {
+                let n = match self.store.get_node(id).await {
+                    Ok(n) => n,
+                    Err(DbError::NotFound(_)) => {
+                        return Err(AppError::invalid("node_id", "no such org node"));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                if !visibility
+                    .node_paths
+                    .iter()
+                    .any(|p| n.path.starts_with(p.as_str()))
+                {
+                    return Err(AppError::forbidden("you may not see figures of that node"));
+                }
+                Some(n.path)
+            }
+            None => visibility
+                .node_paths
+                .iter()
+                .min_by_key(|p| p.len())
+                .cloned(),
+        };
+        let department_id = match (q.department_id, &node_path) {
+            (Some(d), _) => Some(d),
+            (None, None) => match visibility.department_ids.first() {
+                Some(d) => Some(*d),
+                None => return Err(AppError::forbidden("you have no grant to see figures for")),
+            },
+            (None, Some(_)) => None,
+        };
+        let query = CountQuery {
+            from,
+            to,
+            as_of: to.min(now),
+            group_by,
+            node_path,
+            department_id,
+            category: q.category.clone().filter(|s| !s.is_empty()),
+            kind: q.kind.clone().filter(|s| !s.is_empty()),
+        };
+        let groups = self.store.counts(&query).await?;
+        let labels = self.group_labels(group_by).await?;
+        let mut total = Counts::default();
+        let rows = groups
+            .iter()
+            .map(|g| {
+                total.add(&g.counts);
+                let label = g
+                    .key
+                    .as_ref()
+                    .map(|k| labels.get(k).cloned().unwrap_or_else(|| k.clone()))
+                    .unwrap_or_else(|| "（未指定）".into());
+                row(g.key.clone(), label, &g.counts)
+            })
+            .collect();
+        Ok(IndicatorReport {
+            from,
+            to,
+            as_of: query.as_of,
+            group_by: format!("{group_by:?}").to_lowercase(),
+            definitions: definitions(),
+            rows,
+            total: row(None, "合计".into(), &total),
+        })
+    }
+
+    async fn group_labels(&self, g: GroupBy) -> AppResult<BTreeMap<String, String>> {
+        Ok(match g {
+            GroupBy::Node => self
+                .store
+                .list_nodes()
+                .await?
+                .into_iter()
+                .map(|n| (n.id.to_string(), n.name))
+                .collect(),
+            GroupBy::Department => self
+                .store
+                .list_departments()
+                .await?
+                .into_iter()
+                .map(|d| (d.id.to_string(), d.name))
+                .collect(),
+            _ => BTreeMap::new(),
+        })
+    }
+}
