@@ -189,31 +189,9 @@ fn err(e: AppError) -> anyhow::Error {
     anyhow!("{} ({:?})", e.message, e.field)
 }
 
-/// Working-time aware "later": `minutes` after `t`, moved into office hours if it falls outside.
+/// `minutes` of office time after `t`: staff act in office hours on working days.
 fn later<S: Store>(app: &App<S>, t: Timestamp, minutes: i64) -> Timestamp {
-    let x = t + Duration::minutes(minutes);
-    let local = to_local(x);
-    let office = &app.office.periods;
-    let (first, last) = (office[0].0, office[office.len() - 1].1);
-    let in_hours = app.calendar.is_working_day(local.date())
-        && office
-            .iter()
-            .any(|(a, b)| local.time() >= *a && local.time() < *b);
-    if in_hours {
-        return x;
-    }
-    let mut day = local.date();
-    if local.time() >= last || !app.calendar.is_working_day(day) {
-        day = app.calendar.next_working_day(day);
-        return from_local(day.and_time(first)) + Duration::minutes(minutes % 47);
-    }
-    // Before office hours or at lunch: the next period that day.
-    let next = office
-        .iter()
-        .map(|(a, _)| *a)
-        .find(|a| *a > local.time())
-        .unwrap_or(first);
-    from_local(day.and_time(next)) + Duration::minutes(minutes % 29)
+    app.deadlines().add_working_minutes(t, minutes.max(1))
 }
 
 #[derive(Clone, Debug)]
@@ -505,7 +483,7 @@ pub async fn build<S: Store>(store: S, s: &Settings, args: &DemoArgs) -> Result<
                 );
                 plans[i] = Some(plan);
                 created += 1;
-                if created % 500 == 0 {
+                if created.is_multiple_of(500) {
                     eprintln!("  {created} cases …");
                 }
             }
@@ -674,7 +652,7 @@ fn next_step(
         action: a.into(),
         ..Default::default()
     };
-    let minutes_in_working_days = |d: f64| (d * 8.0 * 60.0) as i64;
+    let office_minutes = |d: f64| (d * 420.0) as i64;
     Some(match done {
         "dispatch" => {
             if plan.return_first {
@@ -713,7 +691,7 @@ fn next_step(
             } else if plan.extension {
                 plan.extension = false;
                 (
-                    minutes_in_working_days(rng.random_range(1.0..2.5)),
+                    office_minutes(rng.random_range(1.0..2.5)),
                     TransitionRequest {
                         reason: Some("涉及施工，需延长处置时间".into()),
                         extension: Some(2),
@@ -729,7 +707,7 @@ fn next_step(
                 };
                 plan.slow = false;
                 (
-                    minutes_in_working_days(days),
+                    office_minutes(days),
                     TransitionRequest {
                         note: Some("已到现场处置完毕，详见照片".into()),
                         ..act("report")
@@ -739,7 +717,7 @@ fn next_step(
             }
         }
         "park" => (
-            minutes_in_working_days(rng.random_range(3.0..15.0)),
+            office_minutes(rng.random_range(3.0..15.0)),
             act("unpark"),
             Who::Leader,
         ),

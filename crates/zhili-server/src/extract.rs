@@ -42,21 +42,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 let msg = inner.to_string();
-                let field = field_of_message(&msg)
-                    .filter(|_| msg.contains("unknown field") || msg.contains("missing field"))
-                    .map(|f| {
-                        if path == "." || path.is_empty() {
-                            f
-                        } else {
-                            format!("{path}.{f}")
-                        }
-                    })
-                    .or_else(|| (path != "." && !path.is_empty()).then_some(path));
-                let mut err = if inner.is_syntax() || inner.is_eof() {
-                    AppError::bad_request(format!("malformed JSON: {msg}"))
-                } else {
-                    AppError::invalid("", msg)
+                if inner.is_syntax() || inner.is_eof() {
+                    return Err(AppError::bad_request(format!("malformed JSON: {msg}")));
+                }
+                let at_root = path == "." || path.is_empty();
+                // The path names the field for wrong types; serde_path_to_error repeats an
+                // unknown field's name (`colour.colour`); a missing field is named in the
+                // message, under its parent's path.
+                let field = match field_of_message(&msg) {
+                    Some(f) if msg.contains("missing field") && !at_root => {
+                        Some(format!("{path}.{f}"))
+                    }
+                    Some(f) if msg.contains("missing field") => Some(f),
+                    Some(f) if msg.contains("unknown field") && !at_root => Some(
+                        path.strip_suffix(&format!(".{f}"))
+                            .unwrap_or(&path)
+                            .to_string(),
+                    ),
+                    _ if !at_root => Some(path),
+                    other => other,
                 };
+                let mut err = AppError::invalid("", msg);
                 err.field = field;
                 Err(err)
             }

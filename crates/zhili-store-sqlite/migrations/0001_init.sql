@@ -65,6 +65,7 @@ CREATE TABLE cases (
     lon REAL,
     node_id INTEGER NOT NULL REFERENCES org_nodes(id),
     node_path TEXT NOT NULL,
+    village_id INTEGER REFERENCES org_nodes(id),
     department_id INTEGER REFERENCES departments(id),
     handler_id INTEGER REFERENCES users(id),
     created_by INTEGER REFERENCES users(id),
@@ -89,6 +90,7 @@ CREATE INDEX cases_state ON cases(state, id);
 CREATE INDEX cases_dept ON cases(department_id, id);
 CREATE INDEX cases_node_path ON cases(node_path, id);
 CREATE INDEX cases_status ON cases(clock_status, id);
+CREATE INDEX cases_village ON cases(village_id, created_at);
 
 CREATE TABLE case_parties (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -284,6 +284,7 @@ async fn case_lifecycle<S: Store>(s: S) {
         .unwrap();
     assert_eq!(c.case_no, format!("2021GE{:07}", c.id));
     assert_eq!(c.node_path, t.v1.path);
+    assert_eq!(c.village_id, Some(t.v1.id));
     assert_eq!(c.state, "registered");
     assert_eq!(c.version, 1);
     assert_eq!(s.case_by_no(&c.case_no).await.unwrap().id, c.id);
@@ -536,6 +537,17 @@ async fn deadline_scan<S: Store>(s: S) {
         ..Default::default()
     };
     assert_eq!(s.list_cases(&overdue).await.unwrap().len(), 1);
+    let by_status = CaseFilter {
+        overdue: None,
+        clock_status: Some("overdue".into()),
+        ..overdue.clone()
+    };
+    assert_eq!(s.count_cases(&by_status).await.unwrap(), 1);
+    let warning = CaseFilter {
+        clock_status: Some("warning".into()),
+        ..by_status
+    };
+    assert_eq!(s.count_cases(&warning).await.unwrap(), 0);
     // Idempotent: the next scan at the same time finds nothing more to do.
     assert_eq!(
         s.scan_deadlines(later, 100, decide(later)).await.unwrap(),
@@ -621,6 +633,15 @@ async fn counts<S: Store>(s: S) {
         .unwrap();
     assert_eq!(by_node.len(), 2);
     assert_eq!(by_node.iter().map(|g| g.counts.received).sum::<i64>(), 4);
+    let by_village = s
+        .counts(&CountQuery {
+            group_by: GroupBy::Village,
+            ..q.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_village.len(), 2);
+    assert_eq!(by_village[0].key, Some(t.v1.id.to_string()));
     let by_month = s
         .counts(&CountQuery {
             group_by: GroupBy::Month,

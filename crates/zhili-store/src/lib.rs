@@ -206,6 +206,8 @@ pub struct CaseRow {
     pub lon: Option<f64>,
     pub node_id: i64,
     pub node_path: String,
+    /// The village/community the case's node lies in, if any.
+    pub village_id: Option<i64>,
     pub department_id: Option<i64>,
     pub handler_id: Option<i64>,
     pub created_by: Option<i64>,
@@ -347,6 +349,8 @@ impl Visibility {
 pub struct CaseFilter {
     pub visibility: Visibility,
     pub state: Option<String>,
+    /// Only cases in one of these states (e.g. the states where the user has something to do).
+    pub states: Option<Vec<String>>,
     pub kind: Option<String>,
     pub category: Option<String>,
     pub department_id: Option<i64>,
@@ -354,6 +358,8 @@ pub struct CaseFilter {
     pub node_path: Option<String>,
     /// Only cases whose clocks are overdue (true) or not overdue (false).
     pub overdue: Option<bool>,
+    /// Only open cases whose worst clock is in this status: normal, warning or overdue.
+    pub clock_status: Option<String>,
     /// Only cases that are still open (not in a terminal state).
     pub open: Option<bool>,
     pub created_from: Option<Timestamp>,
@@ -371,6 +377,7 @@ pub struct CaseFilter {
 pub enum GroupBy {
     None,
     Node,
+    Village,
     Department,
     Category,
     Kind,
@@ -383,13 +390,14 @@ impl std::str::FromStr for GroupBy {
         Ok(match s {
             "none" | "" => GroupBy::None,
             "node" => GroupBy::Node,
+            "village" => GroupBy::Village,
             "department" => GroupBy::Department,
             "category" => GroupBy::Category,
             "kind" => GroupBy::Kind,
             "month" => GroupBy::Month,
             o => {
                 return Err(format!(
-                    "unknown grouping `{o}` (none, node, department, category, kind, month)"
+                    "unknown grouping `{o}` (none, node, village, department, category, kind, month)"
                 ));
             }
         })
@@ -510,6 +518,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn get_case(&self, id: i64) -> impl Future<Output = StoreResult<CaseRow>> + Send;
     fn case_by_no(&self, case_no: &str) -> impl Future<Output = StoreResult<CaseRow>> + Send;
     fn list_cases(&self, f: &CaseFilter) -> impl Future<Output = StoreResult<Vec<CaseRow>>> + Send;
+    /// How many cases match the filter (its cursor and limit are ignored).
+    fn count_cases(&self, f: &CaseFilter) -> impl Future<Output = StoreResult<i64>> + Send;
     fn apply_change(&self, ch: CaseChange) -> impl Future<Output = StoreResult<CaseRow>> + Send;
     /// Write an event about a case without changing its state (comments, reveals, urging).
     fn case_event(

@@ -49,6 +49,7 @@ pub fn group_expr(g: GroupBy) -> &'static str {
     match g {
         GroupBy::None => "CAST(NULL AS TEXT)",
         GroupBy::Node => "CAST(node_id AS TEXT)",
+        GroupBy::Village => "CAST(village_id AS TEXT)",
         GroupBy::Department => "CAST(department_id AS TEXT)",
         GroupBy::Category => "category",
         GroupBy::Kind => "kind",
@@ -87,7 +88,7 @@ macro_rules! case_select {
     ($($rest:literal),*) => {
         concat!(
             "SELECT id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
-             node_id, node_path, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
+             node_id, node_path, village_id, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
              ended_at, updated_at, version, clocks, reworks, returns FROM cases ",
             $($rest),*
         )
@@ -127,6 +128,7 @@ macro_rules! impl_sql_store {
                     lon: r.try_get("lon")?,
                     node_id: r.try_get("node_id")?,
                     node_path: r.try_get("node_path")?,
+                    village_id: r.try_get("village_id")?,
                     department_id: r.try_get("department_id")?,
                     handler_id: r.try_get("handler_id")?,
                     created_by: r.try_get("created_by")?,
@@ -400,6 +402,98 @@ macro_rules! impl_sql_store {
                     c.overall_due().map(ms),
                     c.next_check().map(ms),
                 ))
+            }
+
+            /// The WHERE conditions of a case filter (after `WHERE 1 = 1`).
+            fn push_case_filter(qb: &mut sqlx::QueryBuilder<$db>, f: &CaseFilter) {
+                    if !f.visibility.all {
+                    let v = &f.visibility;
+                    if v.node_paths.is_empty() && v.department_ids.is_empty() {
+                        qb.push(" AND 1 = 0");
+                    } else {
+                        qb.push(" AND (1 = 0");
+                        for p in &v.node_paths {
+                            qb.push(" OR node_path LIKE ");
+                            qb.push_bind(format!("{p}%"));
+                        }
+                        for d in &v.department_ids {
+                            qb.push(" OR department_id = ");
+                            qb.push_bind(*d);
+                        }
+                        qb.push(")");
+                    }
+                }
+                if let Some(s) = &f.state {
+                    qb.push(" AND state = ");
+                    qb.push_bind(s.clone());
+                }
+                if let Some(k) = &f.kind {
+                    qb.push(" AND kind = ");
+                    qb.push_bind(k.clone());
+                }
+                if let Some(c) = &f.category {
+                    qb.push(" AND category = ");
+                    qb.push_bind(c.clone());
+                }
+                if let Some(d) = f.department_id {
+                    qb.push(" AND department_id = ");
+                    qb.push_bind(d);
+                }
+                if let Some(p) = &f.node_path {
+                    qb.push(" AND node_path LIKE ");
+                    qb.push_bind(format!("{p}%"));
+                }
+                match f.overdue {
+                    Some(true) => {
+                        qb.push(" AND clock_status = 'overdue' AND ended_at IS NULL");
+                    }
+                    Some(false) => {
+                        qb.push(" AND clock_status <> 'overdue'");
+                    }
+                    None => {}
+                }
+                match f.open {
+                    Some(true) => {
+                        qb.push(" AND ended_at IS NULL");
+                    }
+                    Some(false) => {
+                        qb.push(" AND ended_at IS NOT NULL");
+                    }
+                    None => {}
+                }
+                if let Some(t) = f.created_from {
+                    qb.push(" AND created_at >= ");
+                    qb.push_bind(ms(t));
+                }
+                if let Some(t) = f.created_to {
+                    qb.push(" AND created_at < ");
+                    qb.push_bind(ms(t));
+                }
+                if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
+                    let pat = $crate::sql::like_pattern(text.trim());
+                    qb.push(" AND (case_no LIKE ");
+                    qb.push_bind(pat.clone());
+                    qb.push(" ESCAPE '\\' OR title LIKE ");
+                    qb.push_bind(pat.clone());
+                    qb.push(" ESCAPE '\\' OR content LIKE ");
+                    qb.push_bind(pat.clone());
+                    qb.push(" ESCAPE '\\' OR address LIKE ");
+                    qb.push_bind(pat);
+                    qb.push(" ESCAPE '\\')");
+                }
+                if let Some(st) = &f.clock_status {
+                    qb.push(" AND ended_at IS NULL AND clock_status = ");
+                    qb.push_bind(st.clone());
+                }
+                if let Some(states) = &f.states {
+                    // `''` is no state: an empty list matches nothing.
+                    qb.push(" AND state IN (''");
+                    for st in states {
+                        qb.push(", ");
+                        qb.push_bind(st.clone());
+                    }
+                    qb.push(")");
+                }
             }
 
             impl Store for $ty {
@@ -823,13 +917,21 @@ macro_rules! impl_sql_store {
                 async fn create_case(&self, c: NewCase) -> StoreResult<CaseRow> {
                     let mut tx = self.write.begin().await?;
                     let path = node_path(&mut tx, c.node_id, "node_id").await?;
+                    let village_id: Option<i64> = sqlx::query(
+                        "SELECT id FROM org_nodes WHERE kind = 'village' AND $1 LIKE path || '%'",
+                    )
+                    .bind(&path)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get("id"))
+                    .transpose()?;
                     let (clocks, status, overall_due, next_check) = clock_columns(&c.clocks)?;
                     let at = ms(c.at);
                     let id: i64 = sqlx::query(
                         "INSERT INTO cases (kind, category, channel, priority, state, title, content, address, lat, lon, \
                          node_id, node_path, department_id, created_by, created_at, created_month, registered_at, updated_at, \
-                         version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $15, 1, $18, $19, $20, $21, 0, 0) \
+                         version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns, village_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $15, 1, $18, $19, $20, $21, 0, 0, $22) \
                          RETURNING id",
                     )
                     .bind(&c.kind)
@@ -853,6 +955,7 @@ macro_rules! impl_sql_store {
                     .bind(status)
                     .bind(overall_due)
                     .bind(next_check)
+                    .bind(village_id)
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(|e| DbError::classify(e, "case", "department_id"))?
@@ -916,81 +1019,7 @@ macro_rules! impl_sql_store {
 
                 async fn list_cases(&self, f: &CaseFilter) -> StoreResult<Vec<CaseRow>> {
                     let mut qb = sqlx::QueryBuilder::<$db>::new($crate::case_select!("WHERE 1 = 1"));
-                    if !f.visibility.all {
-                        let v = &f.visibility;
-                        if v.node_paths.is_empty() && v.department_ids.is_empty() {
-                            qb.push(" AND 1 = 0");
-                        } else {
-                            qb.push(" AND (1 = 0");
-                            for p in &v.node_paths {
-                                qb.push(" OR node_path LIKE ");
-                                qb.push_bind(format!("{p}%"));
-                            }
-                            for d in &v.department_ids {
-                                qb.push(" OR department_id = ");
-                                qb.push_bind(*d);
-                            }
-                            qb.push(")");
-                        }
-                    }
-                    if let Some(s) = &f.state {
-                        qb.push(" AND state = ");
-                        qb.push_bind(s.clone());
-                    }
-                    if let Some(k) = &f.kind {
-                        qb.push(" AND kind = ");
-                        qb.push_bind(k.clone());
-                    }
-                    if let Some(c) = &f.category {
-                        qb.push(" AND category = ");
-                        qb.push_bind(c.clone());
-                    }
-                    if let Some(d) = f.department_id {
-                        qb.push(" AND department_id = ");
-                        qb.push_bind(d);
-                    }
-                    if let Some(p) = &f.node_path {
-                        qb.push(" AND node_path LIKE ");
-                        qb.push_bind(format!("{p}%"));
-                    }
-                    match f.overdue {
-                        Some(true) => {
-                            qb.push(" AND clock_status = 'overdue' AND ended_at IS NULL");
-                        }
-                        Some(false) => {
-                            qb.push(" AND clock_status <> 'overdue'");
-                        }
-                        None => {}
-                    }
-                    match f.open {
-                        Some(true) => {
-                            qb.push(" AND ended_at IS NULL");
-                        }
-                        Some(false) => {
-                            qb.push(" AND ended_at IS NOT NULL");
-                        }
-                        None => {}
-                    }
-                    if let Some(t) = f.created_from {
-                        qb.push(" AND created_at >= ");
-                        qb.push_bind(ms(t));
-                    }
-                    if let Some(t) = f.created_to {
-                        qb.push(" AND created_at < ");
-                        qb.push_bind(ms(t));
-                    }
-                    if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
-                        let pat = $crate::sql::like_pattern(text.trim());
-                        qb.push(" AND (case_no LIKE ");
-                        qb.push_bind(pat.clone());
-                        qb.push(" ESCAPE '\\' OR title LIKE ");
-                        qb.push_bind(pat.clone());
-                        qb.push(" ESCAPE '\\' OR content LIKE ");
-                        qb.push_bind(pat.clone());
-                        qb.push(" ESCAPE '\\' OR address LIKE ");
-                        qb.push_bind(pat);
-                        qb.push(" ESCAPE '\\')");
-                    }
+                    push_case_filter(&mut qb, f);
                     if let Some(b) = f.before_id {
                         qb.push(" AND id < ");
                         qb.push_bind(b);
@@ -1003,6 +1032,12 @@ macro_rules! impl_sql_store {
                         .iter()
                         .map(case_from_row)
                         .collect()
+                }
+
+                async fn count_cases(&self, f: &CaseFilter) -> StoreResult<i64> {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM cases WHERE 1 = 1");
+                    push_case_filter(&mut qb, f);
+                    Ok(qb.build().fetch_one(&self.read).await?.try_get("n")?)
                 }
 
                 async fn apply_change(&self, ch: CaseChange) -> StoreResult<CaseRow> {

@@ -31,6 +31,8 @@ pub struct ListQuery {
     /// `true`: only overdue (超期) open cases; `false`: none of them.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub overdue: Option<bool>,
+    /// Only open cases whose worst clock is `normal`, `warning` (临期) or `overdue` (超期).
+    pub deadline_status: Option<String>,
     /// `true`: only open cases; `false`: only ended ones.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub open: Option<bool>,
@@ -104,6 +106,16 @@ impl ListQuery {
             department_id: self.department_id,
             node_path,
             overdue: self.overdue,
+            clock_status: match opt(&self.deadline_status) {
+                Some(st) => Some(
+                    st.parse::<zhili_domain::clock::ClockStatus>()
+                        .map_err(|e| AppError::invalid("deadline_status", e))?
+                        .as_str()
+                        .to_string(),
+                ),
+                None => None,
+            },
+            states: None,
             open: self.open,
             created_from: opt(&self.from)
                 .map(|s| parse_time("from", &s))

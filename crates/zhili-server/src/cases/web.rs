@@ -1,6 +1,877 @@
-use crate::App;
+//! Case pages: the workbench, registering a case, case detail with its actions and timeline.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
 use axum::Router;
-use zhili_store::Store;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use zhili_domain::case::{CaseClocks, Channel, Priority};
+use zhili_domain::clock::ClockStatus;
+use zhili_domain::org::NodeKind;
+use zhili_domain::workflow::Field;
+use zhili_store::{CaseRow, EventRow, Store};
+
+use super::api::ListQuery;
+use super::{CreateCaseRequest, PartyInput, TransitionRequest, scope_of};
+use crate::App;
+use crate::auth::{Principal, WebUser};
+use crate::error::{AppError, AppResult};
+use crate::web::{Layout, WebError, fmt_time, render};
+
+#[derive(Debug, Deserialize, Default)]
+pub struct WorkQuery {
+    todo: Option<String>,
+    q: Option<String>,
+    state: Option<String>,
+    overdue: Option<String>,
+    open: Option<String>,
+    department_id: Option<String>,
+    node_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+}
+
+pub struct FilterView {
+    todo: bool,
+    q: String,
+    state: String,
+    overdue: String,
+    open: String,
+    department_id: String,
+    node_id: String,
+    from: String,
+    to: String,
+}
+
+pub struct Row {
+    id: i64,
+    case_no: String,
+    title: String,
+    node: String,
+    state: String,
+    department: String,
+    status: &'static str,
+    status_label: &'static str,
+    due: String,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "workbench.html")]
+struct Workbench {
+    layout: Layout,
+    f: FilterView,
+    states: Vec<(String, String)>,
+    departments: Vec<(String, String)>,
+    villages: Vec<(String, String)>,
+    rows: Vec<Row>,
+    next: Option<String>,
+    kpi_todo: i64,
+    kpi_open: i64,
+    kpi_warning: i64,
+    kpi_overdue: i64,
+}
+
+/// Names of nodes and departments, for pages.
+pub struct Names {
+    pub nodes: BTreeMap<i64, (String, NodeKind)>,
+    pub departments: BTreeMap<i64, String>,
+}
+
+impl Names {
+    pub async fn load<S: Store>(app: &App<S>) -> AppResult<Names> {
+        Ok(Names {
+            nodes: app
+                .store
+                .list_nodes()
+                .await?
+                .into_iter()
+                .map(|n| (n.id, (n.name, n.kind)))
+                .collect(),
+            departments: app
+                .store
+                .list_departments()
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d.name))
+                .collect(),
+        })
+    }
+    pub fn node(&self, id: i64) -> String {
+        self.nodes.get(&id).map(|n| n.0.clone()).unwrap_or_default()
+    }
+    pub fn department(&self, id: Option<i64>) -> String {
+        id.and_then(|d| self.departments.get(&d).cloned())
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+fn status_of(c: &CaseRow) -> ClockStatus {
+    if c.ended_at.is_some() {
+        ClockStatus::Normal
+    } else {
+        c.clocks.status()
+    }
+}
+
+/// The states in which the user's roles have something to do.
+fn todo_states<S: Store>(app: &App<S>, who: &Principal) -> Vec<String> {
+    let roles = who.roles();
+    let mut states: Vec<String> = app
+        .workflows
+        .all()
+        .flat_map(|wf| wf.transitions.iter())
+        .filter(|t| t.roles.iter().any(|r| roles.contains(r)))
+        .flat_map(|t| t.from.iter().cloned())
+        .collect();
+    states.sort();
+    states.dedup();
+    states
+}
+
+async fn workbench<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    Query(q): Query<WorkQuery>,
+) -> Response {
+    match workbench_page(&app, &who, q).await {
+        Ok(r) => r,
+        Err(e) => WebError(e, Some(Layout::new(&who, "work"))).into_response(),
+    }
+}
+
+async fn workbench_page<S: Store>(
+    app: &App<S>,
+    who: &Principal,
+    q: WorkQuery,
+) -> AppResult<Response> {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let todo = q.todo.as_deref() != Some("0");
+    let list = ListQuery {
+        state: q.state.clone(),
+        department_id: q
+            .department_id
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| AppError::invalid("department_id", "not a department"))
+            })
+            .transpose()?,
+        node_id: q
+            .node_id
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| AppError::invalid("node_id", "not a node"))
+            })
+            .transpose()?,
+        overdue: q
+            .overdue
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| v == "true"),
+        open: q
+            .open
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(|v| v == "true"),
+        from: q.from.clone(),
+        to: q.to.clone(),
+        q: q.q.clone(),
+        cursor: q.cursor.clone(),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let mut filter = list.to_filter(app, who).await?;
+    let todo_states = todo_states(app, who);
+    if todo {
+        filter.states = Some(todo_states.clone());
+    }
+    let rows = app.store.list_cases(&filter).await?;
+    let names = Names::load(app).await?;
+    let wf = app.workflows.for_kind("general");
+    // Key figures over everything the user may see that is open.
+    let base = zhili_store::CaseFilter {
+        visibility: who.visibility(),
+        open: Some(true),
+        limit: 1,
+        ..Default::default()
+    };
+    let kpi_open = app.store.count_cases(&base).await?;
+    let kpi_overdue = app
+        .store
+        .count_cases(&zhili_store::CaseFilter {
+            overdue: Some(true),
+            ..base.clone()
+        })
+        .await?;
+    let kpi_todo = app
+        .store
+        .count_cases(&zhili_store::CaseFilter {
+            states: Some(todo_states),
+            ..base.clone()
+        })
+        .await?;
+    let kpi_warning = app
+        .store
+        .count_cases(&zhili_store::CaseFilter {
+            clock_status: Some("warning".into()),
+            ..base.clone()
+        })
+        .await?;
+    let next = (rows.len() as i64 == filter.limit).then(|| {
+        let last = rows.last().map(|c| c.id).unwrap_or_default();
+        let mut pairs: Vec<(&str, String)> = vec![("todo", if todo { "1" } else { "0" }.into())];
+        for (k, v) in [
+            ("q", &q.q),
+            ("state", &q.state),
+            ("overdue", &q.overdue),
+            ("open", &q.open),
+            ("department_id", &q.department_id),
+            ("node_id", &q.node_id),
+            ("from", &q.from),
+            ("to", &q.to),
+        ] {
+            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                pairs.push((k, v.clone()));
+            }
+        }
+        pairs.push(("cursor", last.to_string()));
+        format!(
+            "/?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    });
+    let page = Workbench {
+        layout: Layout::new(who, "work"),
+        f: FilterView {
+            todo,
+            q: s(&q.q),
+            state: s(&q.state),
+            overdue: s(&q.overdue),
+            open: s(&q.open),
+            department_id: s(&q.department_id),
+            node_id: s(&q.node_id),
+            from: s(&q.from),
+            to: s(&q.to),
+        },
+        states: wf
+            .map(|w| {
+                w.states
+                    .iter()
+                    .map(|st| (st.id.clone(), st.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        departments: names
+            .departments
+            .iter()
+            .map(|(id, n)| (id.to_string(), n.clone()))
+            .collect(),
+        villages: names
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.1 == NodeKind::Village)
+            .map(|(id, n)| (id.to_string(), n.0.clone()))
+            .collect(),
+        rows: rows
+            .iter()
+            .map(|c| {
+                let st = status_of(c);
+                Row {
+                    id: c.id,
+                    case_no: c.case_no.clone(),
+                    title: c.title.clone(),
+                    node: names.node(c.node_id),
+                    state: app
+                        .workflows
+                        .for_kind(&c.kind)
+                        .map(|w| w.state_name(&c.state))
+                        .unwrap_or_else(|| c.state.clone()),
+                    department: names.department(c.department_id),
+                    status: st.as_str(),
+                    status_label: st.label_zh(),
+                    due: c.clocks.overall_due().map(fmt_time).unwrap_or_default(),
+                    created: fmt_time(c.created_at),
+                }
+            })
+            .collect(),
+        next,
+        kpi_todo,
+        kpi_open,
+        kpi_warning,
+        kpi_overdue,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+struct NewCasePage {
+    layout: Layout,
+    channels: Vec<(&'static str, &'static str)>,
+    priorities: Vec<(&'static str, &'static str)>,
+    nodes: Vec<(String, String)>,
+}
+
+async fn new_case<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Response {
+    match new_case_page(&app, &who, None).await {
+        Ok(r) => r,
+        Err(e) => WebError(e, Some(Layout::new(&who, "new"))).into_response(),
+    }
+}
+
+async fn new_case_page<S: Store>(
+    app: &App<S>,
+    who: &Principal,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let nodes = app.store.list_nodes().await?;
+    // Nodes where the user may register: village and grid level, inside their grants.
+    let nodes: Vec<(String, String)> = nodes
+        .iter()
+        .filter(|n| matches!(n.kind, NodeKind::Village | NodeKind::Grid | NodeKind::Town))
+        .filter(|n| {
+            who.roles_in(zhili_domain::org::Scope {
+                node_path: &n.path,
+                department_id: None,
+            })
+            .iter()
+            .any(|r| r.may_register())
+        })
+        .map(|n| {
+            let indent = match n.kind {
+                NodeKind::Grid => "　　",
+                NodeKind::Village => "　",
+                _ => "",
+            };
+            (n.id.to_string(), format!("{indent}{}", n.name))
+        })
+        .collect();
+    let mut layout = Layout::new(who, "new");
+    layout.error = error.clone();
+    let page = NewCasePage {
+        layout,
+        channels: Channel::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label_zh()))
+            .collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| (p.as_str(), p.label_zh()))
+            .collect(),
+        nodes,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+/// A multipart form's text fields and its `file`, if one was chosen.
+async fn read_form(
+    mp: &mut Multipart,
+) -> AppResult<(HashMap<String, String>, Option<(String, Vec<u8>)>)> {
+    let mut fields = HashMap::new();
+    let mut file = None;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::bad_request(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let filename = field.file_name().unwrap_or("file").to_string();
+            let data = field.bytes().await.map_err(|e| {
+                AppError::new(e.status(), "upload_rejected", e.body_text()).with_field("file")
+            })?;
+            if !data.is_empty() {
+                file = Some((filename, data.to_vec()));
+            }
+        } else {
+            let v = field
+                .text()
+                .await
+                .map_err(|e| AppError::bad_request(e.body_text()))?;
+            fields.insert(name, v);
+        }
+    }
+    Ok((fields, file))
+}
+
+fn field_str(fields: &HashMap<String, String>, k: &str) -> Option<String> {
+    fields
+        .get(k)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn parse_field<T: std::str::FromStr>(
+    fields: &HashMap<String, String>,
+    k: &str,
+) -> AppResult<Option<T>> {
+    field_str(fields, k)
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| AppError::invalid(k, format!("`{v}` is not valid for {k}")))
+        })
+        .transpose()
+}
+
+async fn create_case<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    mut mp: Multipart,
+) -> Response {
+    let result: AppResult<i64> = async {
+        let (fields, file) = read_form(&mut mp).await?;
+        who.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or_default())?;
+        let attachment_ids = match file {
+            Some((name, data)) => vec![app.save_attachment(&who, &name, &data).await?.id],
+            None => vec![],
+        };
+        let party_name = field_str(&fields, "party_name");
+        let parties = match party_name {
+            Some(name) => vec![PartyInput {
+                role: "complainant".into(),
+                name,
+                id_number: field_str(&fields, "party_id_number"),
+                phone: field_str(&fields, "party_phone"),
+                address: None,
+            }],
+            None => vec![],
+        };
+        let req = CreateCaseRequest {
+            kind: "general".into(),
+            category: field_str(&fields, "category"),
+            channel: field_str(&fields, "channel")
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e: String| AppError::invalid("channel", e))?,
+            priority: field_str(&fields, "priority")
+                .unwrap_or_else(|| "normal".into())
+                .parse()
+                .map_err(|e: String| AppError::invalid("priority", e))?,
+            title: fields.get("title").cloned().unwrap_or_default(),
+            content: fields.get("content").cloned().unwrap_or_default(),
+            address: field_str(&fields, "address"),
+            lat: None,
+            lon: None,
+            node_id: parse_field(&fields, "node_id")?
+                .ok_or_else(|| AppError::invalid("node_id", "choose a location"))?,
+            department_id: None,
+            parties,
+            attachment_ids,
+        };
+        Ok(app.create_case(&who, req).await?.id)
+    }
+    .await;
+    match result {
+        Ok(id) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => {
+            let msg = format!(
+                "登记失败：{}{}",
+                e.message,
+                e.field.map(|f| format!("（{f}）")).unwrap_or_default()
+            );
+            new_case_page(&app, &who, Some(msg))
+                .await
+                .unwrap_or_else(|e| e.into_response())
+        }
+    }
+}
+
+pub struct DeadlineRow {
+    name: &'static str,
+    span: String,
+    due: String,
+    status: &'static str,
+    status_label: &'static str,
+}
+
+pub struct ActionForm {
+    id: String,
+    name: String,
+    department: bool,
+    note: bool,
+    reason: bool,
+    extension: bool,
+    evidence: bool,
+}
+
+pub struct PartyRowView {
+    id: i64,
+    role: String,
+    name: String,
+    phone: String,
+    id_number: String,
+}
+
+pub struct TimelineItem {
+    kind: String,
+    seq: i64,
+    at: String,
+    actor: String,
+    title: String,
+    detail: String,
+    hash: String,
+}
+
+#[derive(Template)]
+#[template(path = "case_detail.html")]
+struct DetailPage {
+    layout: Layout,
+    c: super::CaseView,
+    status: &'static str,
+    status_label: &'static str,
+    category: String,
+    channel: &'static str,
+    priority: &'static str,
+    node: String,
+    address: String,
+    department: String,
+    created: String,
+    deadlines: Vec<DeadlineRow>,
+    paused: bool,
+    parties: Vec<PartyRowView>,
+    may_reveal: bool,
+    attachments: Vec<(i64, String, String)>,
+    actions: Vec<ActionForm>,
+    departments: Vec<(i64, String)>,
+    extension_unit: &'static str,
+    comments: Vec<(String, String, String)>,
+    timeline: Vec<TimelineItem>,
+}
+
+fn deadline_rows(clocks: &CaseClocks, ended: bool) -> Vec<DeadlineRow> {
+    let mut out = Vec::new();
+    for (name, c) in [("办理时限", clocks.overall), ("环节时限", clocks.stage)] {
+        if let Some(c) = c {
+            let st = if ended { ClockStatus::Normal } else { c.status };
+            out.push(DeadlineRow {
+                name,
+                span: c.span.to_string(),
+                due: fmt_time(c.due_at),
+                status: st.as_str(),
+                status_label: if ended { "已结束" } else { st.label_zh() },
+            });
+        }
+    }
+    out
+}
+
+fn timeline_item<S: Store>(app: &App<S>, names: &Names, kind: &str, e: &EventRow) -> TimelineItem {
+    let d = &e.data;
+    let s = |k: &str| {
+        d.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let wf = app.workflows.for_kind(kind);
+    let state_name = |k: &str| wf.map(|w| w.state_name(&s(k))).unwrap_or_else(|| s(k));
+    let (title, detail) = match e.kind.as_str() {
+        "created" => (
+            "登记".to_string(),
+            format!("{}（{}）", s("title"), state_name("state")),
+        ),
+        "transition" => {
+            let mut parts = vec![format!("{} → {}", state_name("from"), state_name("to"))];
+            if let Some(dep) = d
+                .get("department_id")
+                .and_then(|v| v.as_i64())
+                .filter(|_| s("action") == "dispatch")
+            {
+                parts.push(format!("派往 {}", names.department(Some(dep))));
+            }
+            for k in ["note", "reason"] {
+                if !s(k).is_empty() {
+                    parts.push(s(k));
+                }
+            }
+            if let Some(x) = d.get("extension").and_then(|v| v.as_u64()) {
+                parts.push(format!("延期 {x}"));
+            }
+            (s("action_name"), parts.join("；"))
+        }
+        "urged" => ("催办".into(), s("note")),
+        "comment" => ("留言".into(), s("body")),
+        "deadline_warning" => (
+            format!("临期提醒（{}）", s("clock_name")),
+            format!(
+                "截止 {}",
+                d.get("due_at")
+                    .and_then(|v| v.as_str())
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| fmt_time(t.with_timezone(&chrono::Utc)))
+                    .unwrap_or_default()
+            ),
+        ),
+        "deadline_overdue" => (
+            format!("超期（{}）", s("clock_name")),
+            "已升级通报部门负责人、指挥中心和镇领导".into(),
+        ),
+        "personal_data_revealed" => (
+            "查看个人信息".into(),
+            format!(
+                "当事人 #{}",
+                d.get("party_id")
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default()
+            ),
+        ),
+        other => (other.to_string(), String::new()),
+    };
+    TimelineItem {
+        kind: e.kind.clone(),
+        seq: e.seq,
+        at: fmt_time(e.at),
+        actor: e.actor_name.clone().unwrap_or_else(|| "系统".into()),
+        title,
+        detail,
+        hash: e.hash[..16].to_string(),
+    }
+}
+
+pub async fn detail_page<S: Store>(
+    app: &App<S>,
+    who: &Principal,
+    id: i64,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let c = app.case_for(who, id).await?;
+    let names = Names::load(app).await?;
+    let wf = app.workflows.for_kind(&c.kind);
+    let roles = who.roles_in(scope_of(&c));
+    let parties = app.store.parties(id).await?;
+    let st = status_of(&c);
+    let mut layout = Layout::new(who, "work");
+    layout.error = error.clone();
+    let page = DetailPage {
+        layout,
+        status: st.as_str(),
+        status_label: if c.ended_at.is_some() {
+            "已结束"
+        } else {
+            st.label_zh()
+        },
+        category: c.category.clone().unwrap_or_else(|| "—".into()),
+        channel: c.channel.label_zh(),
+        priority: c.priority.label_zh(),
+        node: names.node(c.node_id),
+        address: c.address.clone().unwrap_or_else(|| "—".into()),
+        department: names.department(c.department_id),
+        created: fmt_time(c.created_at),
+        deadlines: deadline_rows(&c.clocks, c.ended_at.is_some()),
+        paused: c.clocks.paused_since.is_some(),
+        parties: parties
+            .iter()
+            .map(|p| PartyRowView {
+                id: p.id,
+                role: p.role.clone(),
+                name: p.name_masked.clone(),
+                phone: p.phone_masked.clone().unwrap_or_default(),
+                id_number: p.id_number_masked.clone().unwrap_or_default(),
+            })
+            .collect(),
+        may_reveal: roles.iter().any(|r| r.may_reveal_personal_data()),
+        attachments: app
+            .store
+            .attachments(id)
+            .await?
+            .into_iter()
+            .map(|a| {
+                (
+                    a.id,
+                    a.filename,
+                    format!("{} · {} KB", a.mime, (a.size + 1023) / 1024),
+                )
+            })
+            .collect(),
+        actions: app
+            .actions_for(who, &c)
+            .into_iter()
+            .map(|t| ActionForm {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                department: t.requires.contains(&Field::Department),
+                note: t.requires.contains(&Field::Note),
+                reason: t.requires.contains(&Field::Reason),
+                extension: t.requires.contains(&Field::Extension),
+                evidence: t.evidence,
+            })
+            .collect(),
+        departments: names
+            .departments
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect(),
+        extension_unit: wf
+            .and_then(|w| w.extension)
+            .map(|e| e.unit.label_zh())
+            .unwrap_or("日"),
+        comments: app
+            .store
+            .comments(id)
+            .await?
+            .into_iter()
+            .map(|m| (m.author_name, fmt_time(m.created_at), m.body))
+            .collect(),
+        timeline: app
+            .store
+            .timeline(id)
+            .await?
+            .iter()
+            .map(|e| timeline_item(app, &names, &c.kind, e))
+            .collect(),
+        c: super::api::case_view(app, &c),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn case_detail<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    Path(id): Path<i64>,
+) -> Response {
+    detail_page(&app, &who, id, None)
+        .await
+        .unwrap_or_else(|e| WebError(e, Some(Layout::new(&who, "work"))).into_response())
+}
+
+async fn transition<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Response {
+    let result: AppResult<()> = async {
+        let (fields, file) = read_form(&mut mp).await?;
+        who.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or_default())?;
+        let attachment_ids = match file {
+            Some((name, data)) => vec![app.save_attachment(&who, &name, &data).await?.id],
+            None => vec![],
+        };
+        let req = TransitionRequest {
+            action: field_str(&fields, "action").unwrap_or_default(),
+            version: parse_field(&fields, "version")?,
+            department_id: parse_field(&fields, "department_id")?,
+            handler_id: parse_field(&fields, "handler_id")?,
+            note: field_str(&fields, "note"),
+            reason: field_str(&fields, "reason"),
+            extension: parse_field(&fields, "extension")?,
+            attachment_ids,
+        };
+        app.transition(&who, id, req).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            WebError(e, Some(Layout::new(&who, "work"))).into_response()
+        }
+        Err(e) => {
+            let msg = format!("操作未完成：{}", e.message);
+            detail_page(&app, &who, id, Some(msg))
+                .await
+                .unwrap_or_else(|e| e.into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    csrf: String,
+    body: String,
+}
+
+async fn comment<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentForm>,
+) -> Response {
+    let result: AppResult<()> = async {
+        who.check_csrf(&f.csrf)?;
+        app.case_for(&who, id).await?;
+        let body = super::text("body", &f.body, 1, 5000)?;
+        app.store
+            .add_comment(id, who.user.id, &body, app.now())
+            .await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => WebError(e, Some(Layout::new(&who, "work"))).into_response(),
+    }
+}
+
+/// htmx: a party's row with the personal data in clear (the reveal is logged).
+async fn reveal<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    headers: HeaderMap,
+    Path((id, pid)): Path<(i64, i64)>,
+) -> Response {
+    let csrf = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if let Err(e) = who.check_csrf(csrf) {
+        return e.into_response();
+    }
+    match app.reveal_party(&who, id, pid).await {
+        Ok(p) => {
+            let esc = |s: &str| {
+                s.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('"', "&quot;")
+            };
+            Html(format!(
+                "<tr id=\"party-{}\" class=\"revealed\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"notice\">已记录查看</td></tr>",
+                p.id,
+                esc(&p.role),
+                esc(&p.name),
+                esc(p.phone.as_deref().unwrap_or_default()),
+                esc(p.id_number.as_deref().unwrap_or_default()),
+            ))
+            .into_response()
+        }
+        Err(e) => (
+            e.status,
+            Html(format!(
+                "<tr><td colspan=\"5\" class=\"error\">{}</td></tr>",
+                e.message.replace('<', "&lt;")
+            )),
+        )
+            .into_response(),
+    }
+}
+
 pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
+        .route("/", get(workbench::<S>))
+        .route("/cases/new", get(new_case::<S>))
+        .route("/cases", post(create_case::<S>))
+        .route("/cases/{id}", get(case_detail::<S>))
+        .route("/cases/{id}/transitions", post(transition::<S>))
+        .route("/cases/{id}/comments", post(comment::<S>))
+        .route("/cases/{id}/parties/{pid}/reveal", post(reveal::<S>))
 }

@@ -27,7 +27,7 @@ pub struct IndicatorQuery {
     pub from: Option<String>,
     /// End of the period, excluded; default now.
     pub to: Option<String>,
-    /// none, node, department, category, kind or month.
+    /// none, node, village, department, category, kind or month.
     pub group_by: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
     pub node_id: Option<i64>,
@@ -210,7 +210,7 @@ impl<S: Store> App<S> {
 
     async fn group_labels(&self, g: GroupBy) -> AppResult<BTreeMap<String, String>> {
         Ok(match g {
-            GroupBy::Node => self
+            GroupBy::Node | GroupBy::Village => self
                 .store
                 .list_nodes()
                 .await?

@@ -1,0 +1,951 @@
+//! End-to-end tests of the HTTP API through the real server on port 0, on SQLite and on
+//! PostgreSQL (when `ZHILI_TEST_DATABASE_URL` is set; required under `CI=true`).
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDateTime};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use zhili_domain::clock::{ManualClock, from_local};
+use zhili_domain::org::NodeKind;
+use zhili_server::App;
+use zhili_server::config::Settings;
+use zhili_server::crypto::Crypto;
+use zhili_server::org::api::{GrantRequest, NewUserRequest, create_user};
+use zhili_store::{NewNode, Store};
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    from_local(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
+}
+
+struct Env<S: Store> {
+    app: App<S>,
+    clock: Arc<ManualClock>,
+    base: String,
+    http: reqwest::Client,
+    town: i64,
+    village: i64,
+    other_village: i64,
+    dept: i64,
+    _dir: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir() -> TempDir {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "zhili-api-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    TempDir(d)
+}
+
+async fn env<S: Store>(store: S, dir: TempDir) -> Env<S> {
+    let clock = Arc::new(ManualClock::new(at("2021-09-29 09:00")));
+    let settings = Settings {
+        data_dir: dir.0.clone(),
+        max_upload_mib: 1,
+        ..Settings::default()
+    };
+    let crypto = Crypto::from_base64(&Crypto::generate_key_base64()).unwrap();
+    let app = App::new(store, clock.clone(), settings, crypto).unwrap();
+    let t = at("2021-01-01 08:00");
+    let node = |parent, kind, code: &str, name: &str| NewNode {
+        parent_id: parent,
+        kind,
+        code: code.into(),
+        name: name.into(),
+        geometry: None,
+        synthetic: true,
+        at: t,
+    };
+    let town = app
+        .store
+        .create_node(node(None, NodeKind::Town, "441900115", "清溪镇"))
+        .await
+        .unwrap();
+    let village = app
+        .store
+        .create_node(node(
+            Some(town.id),
+            NodeKind::Village,
+            "441900115200",
+            "罗马村",
+        ))
+        .await
+        .unwrap();
+    let other_village = app
+        .store
+        .create_node(node(
+            Some(town.id),
+            NodeKind::Village,
+            "441900115201",
+            "长山头村",
+        ))
+        .await
+        .unwrap();
+    let dept = app
+        .store
+        .create_department(town.id, "cgj", "城管分局", t)
+        .await
+        .unwrap();
+    let other_dept = app
+        .store
+        .create_department(town.id, "sw", "水务中心", t)
+        .await
+        .unwrap();
+    let users: &[(&str, &str, Option<i64>, Option<i64>)] = &[
+        ("admin", "admin", Some(town.id), None),
+        ("disp", "dispatcher", Some(town.id), None),
+        ("hand", "handler", None, Some(dept.id)),
+        ("hand2", "handler", None, Some(other_dept.id)),
+        ("grid", "grid_worker", Some(village.id), None),
+        ("lead", "leader", Some(town.id), None),
+        ("audit", "auditor", Some(town.id), None),
+    ];
+    for (name, role, node_id, department_id) in users {
+        create_user(
+            &app,
+            None,
+            NewUserRequest {
+                username: name.to_string(),
+                display_name: format!("{name} 用户"),
+                password: format!("{name}-password"),
+                grants: vec![GrantRequest {
+                    role: role.to_string(),
+                    node_id: *node_id,
+                    department_id: *department_id,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let a = app.clone();
+    tokio::spawn(async move { a.serve(listener, std::future::pending()).await.unwrap() });
+    Env {
+        app,
+        clock,
+        base,
+        http: reqwest::Client::new(),
+        town: town.id,
+        village: village.id,
+        other_village: other_village.id,
+        dept: dept.id,
+        _dir: dir,
+    }
+}
+
+impl<S: Store> Env<S> {
+    async fn login(&self, user: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&json!({"username": user, "password": format!("{user}-password")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "login of {user}");
+        r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let url = format!("{}{}", self.base, path);
+        let mut req = match method {
+            "GET" => self.http.get(url),
+            "POST" => self.http.post(url),
+            "DELETE" => self.http.delete(url),
+            _ => unreachable!(),
+        };
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn upload(&self, token: &str, name: &str, data: Vec<u8>) -> (StatusCode, Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(data).file_name(name.to_string()),
+        );
+        let r = self
+            .http
+            .post(format!("{}/api/v1/attachments", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+fn err_field(v: &Value) -> &str {
+    v["error"]["field"].as_str().unwrap_or_default()
+}
+
+async fn case_flow<S: Store>(e: Env<S>) {
+    // Authentication.
+    let (s, _) = e.call("GET", "", "/api/v1/cases", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = e
+        .call(
+            "POST",
+            "",
+            "/api/v1/session",
+            Some(json!({"username": "disp", "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(err_field(&v), "password");
+    let disp = e.login("disp").await;
+    let hand = e.login("hand").await;
+    let grid = e.login("grid").await;
+    let (s, me) = e.call("GET", &disp, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["grants"][0]["role"], "dispatcher");
+
+    // Registration, with its validation.
+    let good = json!({
+        "channel": "hotline", "title": "罗马村暴露垃圾", "content": "路口垃圾三天未清运",
+        "node_id": e.village, "address": "清溪镇罗马村香芒东路1号", "lat": 22.83, "lon": 114.17,
+        "parties": [{"name": "张三", "phone": "13812345678", "id_number": "11010519491231002X"}]
+    });
+    let mut bad = good.clone();
+    bad["title"] = json!("  ");
+    let (s, v) = e.call("POST", &disp, "/api/v1/cases", Some(bad)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "title")
+    );
+    let mut bad = good.clone();
+    bad["parties"][0]["phone"] = json!("12345");
+    let (s, v) = e.call("POST", &disp, "/api/v1/cases", Some(bad)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "parties[0].phone")
+    );
+    let mut bad = good.clone();
+    bad["colour"] = json!("red");
+    let (s, v) = e.call("POST", &disp, "/api/v1/cases", Some(bad)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "colour")
+    );
+    let mut bad = good.clone();
+    bad["node_id"] = json!("seven");
+    let (s, v) = e.call("POST", &disp, "/api/v1/cases", Some(bad)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "node_id")
+    );
+    let mut bad = good.clone();
+    bad["lat"] = json!(95.0);
+    let (s, v) = e.call("POST", &disp, "/api/v1/cases", Some(bad)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "lat")
+    );
+    let mut bad = good.clone();
+    bad["channel"] = json!("pigeon");
+    let (s, v) = e.call("POST", &disp, "/api/v1/cases", Some(bad)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "channel")
+    );
+    let mut bad = good.clone();
+    bad["node_id"] = json!(424242);
+    let (s, v) = e.call("POST", &disp, "/api/v1/cases", Some(bad)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "node_id")
+    );
+    let r = e
+        .http
+        .post(format!("{}/api/v1/cases", e.base))
+        .bearer_auth(&disp)
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let r = e
+        .http
+        .post(format!("{}/api/v1/cases", e.base))
+        .bearer_auth(&disp)
+        .header("content-type", "application/json")
+        .body(format!("{{\"title\": \"{huge}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // The grid worker may register only in their village; the handler not at all.
+    let mut elsewhere = good.clone();
+    elsewhere["node_id"] = json!(e.other_village);
+    let (s, _) = e
+        .call("POST", &grid, "/api/v1/cases", Some(elsewhere))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = e
+        .call("POST", &hand, "/api/v1/cases", Some(good.clone()))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(
+        e.app.store.case_count().await.unwrap(),
+        0,
+        "no half-written record"
+    );
+
+    let (s, c) = e
+        .call("POST", &disp, "/api/v1/cases", Some(good.clone()))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    assert_eq!(c["state"], "registered");
+    assert_eq!(c["parties"][0]["name"], "张*");
+    assert_eq!(c["parties"][0]["phone"], "138****5678");
+    assert_eq!(c["parties"][0]["id_number"], "110***********002X");
+    let acts: Vec<&str> = c["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        acts.contains(&"dispatch") && acts.contains(&"cancel"),
+        "{acts:?}"
+    );
+    // 5 working days from Wed 2021-09-29 09:00 end on 2021-10-12 (National Day in between).
+    assert_eq!(c["overall_due_at"], "2021-10-12T16:00:00Z");
+    // Personal data is not stored in clear.
+    let stored = e.app.store.parties(id).await.unwrap();
+    assert!(
+        !stored[0].name_enc.contains("张三")
+            && !stored[0].phone_enc.as_deref().unwrap().contains("138")
+    );
+
+    // The handler cannot see the case until it is dispatched to their department.
+    let (s, _) = e
+        .call("GET", &hand, &format!("/api/v1/cases/{id}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let tr = |body: Value| (format!("/api/v1/cases/{id}/transitions"), body);
+    let (p, b) = tr(json!({"action": "dispatch"}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "department_id")
+    );
+    let (p, b) = tr(json!({"action": "sign"}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (p, b) = tr(json!({"action": "fly"}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "action")
+    );
+    let (p, b) = tr(json!({"action": "dispatch", "department_id": 999}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "department_id")
+    );
+    let (p, b) = tr(json!({"action": "dispatch", "department_id": e.dept, "version": 7}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("stale"))
+    );
+    let (_, now) = e
+        .call("GET", &disp, &format!("/api/v1/cases/{id}"), None)
+        .await;
+    assert_eq!(
+        (now["state"].as_str(), now["version"].as_i64()),
+        (Some("registered"), Some(1)),
+        "nothing half-written"
+    );
+
+    e.clock.advance(Duration::minutes(30));
+    let (p, b) = tr(json!({"action": "dispatch", "department_id": e.dept, "version": 1}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "dispatched");
+    // Now the handler sees it and may sign; the dispatcher may not sign.
+    let (p, b) = tr(json!({"action": "sign"}));
+    let (s, _) = e.call("POST", &disp, &p, Some(b.clone())).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let hand2 = e.login("hand2").await;
+    let (s, _) = e.call("POST", &hand2, &p, Some(b.clone())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another department cannot see it");
+    e.clock.advance(Duration::minutes(20));
+    let (s, v) = e.call("POST", &hand, &p, Some(b)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "handling");
+    assert!(v["handler_id"].is_i64());
+
+    // Reporting needs evidence, uploaded by the reporter.
+    let (p, b) = tr(json!({"action": "report", "note": "已清运"}));
+    let (s, v) = e.call("POST", &hand, &p, Some(b)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "attachment_ids")
+    );
+    let (s, v) = e
+        .upload(&hand, "x.sh", b"#!/bin/sh\nrm -rf /".to_vec())
+        .await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{v}");
+    let (s, _) = e
+        .upload(
+            &hand,
+            "big.png",
+            [PNG, &vec![0u8; 2 * 1024 * 1024]].concat(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    let (s, att) = e.upload(&hand, "现场.png", PNG.to_vec()).await;
+    assert_eq!(s, StatusCode::CREATED, "{att}");
+    assert_eq!(att["mime"], "image/png");
+    let att_id = att["id"].as_i64().unwrap();
+    let (s, v) = e.upload(&disp, "d.png", PNG.to_vec()).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (p, b) = tr(json!({"action": "report", "note": "已清运", "attachment_ids": [v["id"]]}));
+    let (s, v) = e.call("POST", &hand, &p, Some(b)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "attachment_ids"),
+        "someone else's upload"
+    );
+    e.clock.advance(Duration::hours(3));
+    let (p, b) = tr(json!({"action": "report", "note": "已清运", "attachment_ids": [att_id]}));
+    let (s, v) = e.call("POST", &hand, &p, Some(b)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = e
+        .http
+        .get(format!("{}/api/v1/attachments/{att_id}", e.base))
+        .bearer_auth(&disp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+
+    // The grid worker checks on site, asks for rework once, then passes it; the dispatcher closes.
+    let (p, b) = tr(json!({"action": "rework", "reason": "仍有垃圾"}));
+    let (s, v) = e.call("POST", &grid, &p, Some(b)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["reworks"], 1);
+    // Extension: requested by the handler, capped, approved by the dispatcher.
+    let (p, b) = tr(json!({"action": "request_extension", "reason": "需调机械", "extension": 2}));
+    let (s, _) = e.call("POST", &hand, &p, Some(b)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (p, b) = tr(json!({"action": "approve_extension", "extension": 9}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "extension")
+    );
+    let (p, b) = tr(json!({"action": "approve_extension", "extension": 2}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["overall_due_at"], "2021-10-14T16:00:00Z");
+    // Parking stops the clocks.
+    let (p, b) = tr(json!({"action": "park", "reason": "等待业主配合"}));
+    let (_, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(v["paused"], true);
+    e.clock.advance(Duration::days(2));
+    // Sessions last 12 hours: log in again two days later.
+    let (s, _) = e.call("GET", &disp, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the session expired");
+    let (disp, hand, grid) = (
+        e.login("disp").await,
+        e.login("hand").await,
+        e.login("grid").await,
+    );
+    let (p, b) = tr(json!({"action": "unpark"}));
+    let (_, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(v["paused"], false, "{v}");
+    // Parked 09-29 to 10-01: the working days 09-29 and 09-30 are given back (10-16/17 weekend).
+    assert_eq!(v["overall_due_at"], "2021-10-18T16:00:00Z");
+    let (s, att2) = e.upload(&hand, "after.png", PNG.to_vec()).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (p, b) =
+        tr(json!({"action": "report", "note": "已彻底清理", "attachment_ids": [att2["id"]]}));
+    assert_eq!(e.call("POST", &hand, &p, Some(b)).await.0, StatusCode::OK);
+    let (p, b) = tr(json!({"action": "verify", "note": "现场已清理"}));
+    assert_eq!(e.call("POST", &grid, &p, Some(b)).await.0, StatusCode::OK);
+    let (p, b) = tr(json!({"action": "close"}));
+    let (s, v) = e.call("POST", &disp, &p, Some(b)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "closed");
+    assert!(v["closed_at"].is_string());
+    assert!(v["actions"].as_array().unwrap().is_empty());
+
+    // Comments and the timeline.
+    let (s, _) = e
+        .call(
+            "POST",
+            &disp,
+            &format!("/api/v1/cases/{id}/comments"),
+            Some(json!({"body": "已回访，群众满意"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, tl) = e
+        .call("GET", &disp, &format!("/api/v1/cases/{id}/timeline"), None)
+        .await;
+    let kinds: Vec<&str> = tl
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"created"));
+    assert_eq!(kinds.last(), Some(&"comment"));
+    let actions: Vec<&str> = tl
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["data"]["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "dispatch",
+            "sign",
+            "report",
+            "rework",
+            "request_extension",
+            "approve_extension",
+            "park",
+            "unpark",
+            "report",
+            "verify",
+            "close"
+        ]
+    );
+    let (_, att) = e
+        .call(
+            "GET",
+            &disp,
+            &format!("/api/v1/cases/{id}/attachments"),
+            None,
+        )
+        .await;
+    assert_eq!(att.as_array().unwrap().len(), 2);
+
+    // Personal data: the auditor sees masks and may not reveal; the dispatcher's reveal is logged.
+    let audit = e.login("audit").await;
+    let (_, c) = e
+        .call("GET", &audit, &format!("/api/v1/cases/{id}"), None)
+        .await;
+    assert_eq!(c["parties"][0]["name"], "张*");
+    let pid = c["parties"][0]["id"].as_i64().unwrap();
+    let (s, _) = e
+        .call(
+            "POST",
+            &audit,
+            &format!("/api/v1/cases/{id}/parties/{pid}/reveal"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, tl) = e
+        .call("GET", &audit, &format!("/api/v1/cases/{id}/timeline"), None)
+        .await;
+    assert!(!tl.to_string().contains("张三") && !tl.to_string().contains("13812345678"));
+    let (s, p) = e
+        .call(
+            "POST",
+            &disp,
+            &format!("/api/v1/cases/{id}/parties/{pid}/reveal"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (p["name"].as_str(), p["phone"].as_str()),
+        (Some("张三"), Some("13812345678"))
+    );
+    let (_, tl) = e
+        .call("GET", &disp, &format!("/api/v1/cases/{id}/timeline"), None)
+        .await;
+    let reveal = tl
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "personal_data_revealed")
+        .unwrap();
+    assert_eq!(reveal["actor_name"], "disp 用户");
+
+    // Listing, filters and the cursor.
+    for i in 0..5 {
+        let mut b = good.clone();
+        b["title"] = json!(format!("路灯不亮 {i}"));
+        b["node_id"] = json!(if i % 2 == 0 {
+            e.village
+        } else {
+            e.other_village
+        });
+        b["parties"] = json!([]);
+        assert_eq!(
+            e.call("POST", &disp, "/api/v1/cases", Some(b)).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let (_, l) = e.call("GET", &disp, "/api/v1/cases?limit=4", None).await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 4);
+    let cursor = l["next_cursor"].as_str().unwrap().to_string();
+    let (_, l2) = e
+        .call(
+            "GET",
+            &disp,
+            &format!("/api/v1/cases?limit=4&cursor={cursor}"),
+            None,
+        )
+        .await;
+    assert_eq!(l2["items"].as_array().unwrap().len(), 2);
+    assert!(l2["next_cursor"].is_null());
+    let (_, l) = e
+        .call(
+            "GET",
+            &disp,
+            "/api/v1/cases?q=%E8%B7%AF%E7%81%AF&state=registered",
+            None,
+        )
+        .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 5);
+    let (_, l) = e
+        .call(
+            "GET",
+            &disp,
+            &format!("/api/v1/cases?node_id={}", e.other_village),
+            None,
+        )
+        .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 2);
+    let (_, l) = e
+        .call(
+            "GET",
+            &disp,
+            "/api/v1/cases?state=closed&kind=general&from=2021-09-01&to=2021-10-01",
+            None,
+        )
+        .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 1);
+    let (_, l) = e.call("GET", &grid, "/api/v1/cases", None).await;
+    assert_eq!(
+        l["items"].as_array().unwrap().len(),
+        4,
+        "the grid worker sees their village only"
+    );
+    let (s, v) = e.call("GET", &disp, "/api/v1/cases?limit=0", None).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "limit")
+    );
+    let (s, v) = e
+        .call("GET", &disp, "/api/v1/cases?from=yesterday", None)
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "from")
+    );
+    let (s, v) = e
+        .call("GET", &disp, "/api/v1/cases?overdue=maybe", None)
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "overdue")
+    );
+    let (s, v) = e.call("GET", &disp, "/api/v1/cases?colour=red", None).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "colour")
+    );
+
+    // The deadline scan: a week later the five new cases are overdue; one escalation each.
+    e.clock.advance(Duration::days(30));
+    let (disp, hand) = (e.login("disp").await, e.login("hand").await);
+    let n = zhili_server::jobs::scan_once(&e.app).await.unwrap();
+    assert_eq!(n, 5);
+    assert_eq!(
+        zhili_server::jobs::scan_once(&e.app).await.unwrap(),
+        0,
+        "idempotent"
+    );
+    let (_, l) = e
+        .call("GET", &disp, "/api/v1/cases?overdue=true", None)
+        .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 5);
+    let (_, l) = e
+        .call("GET", &disp, "/api/v1/cases?deadline_status=overdue", None)
+        .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 5);
+    let first = l["items"][0]["id"].as_i64().unwrap();
+    let (_, tl) = e
+        .call(
+            "GET",
+            &disp,
+            &format!("/api/v1/cases/{first}/timeline"),
+            None,
+        )
+        .await;
+    let over: Vec<_> = tl
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "deadline_overdue")
+        .collect();
+    assert_eq!(over.len(), 2, "the stage clock and the overall clock");
+    assert!(over.iter().any(|e| {
+        e["data"]["escalate_to"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("leader"))
+    }));
+
+    // Indicators from the same records.
+    let (s, ind) = e
+        .call(
+            "GET",
+            &disp,
+            "/api/v1/indicators?from=2021-01-01&to=2022-01-01&group_by=village",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ind}");
+    assert_eq!(ind["total"]["values"]["received"], 6.0);
+    assert_eq!(ind["total"]["values"]["closed"], 1.0);
+    assert_eq!(ind["total"]["values"]["closed_on_time"], 1.0);
+    assert_eq!(ind["total"]["values"]["due_for_closing"], 6.0);
+    assert_eq!(ind["total"]["display"]["closure_rate"], "16.67%");
+    assert_eq!(ind["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(ind["rows"][0]["label"], "罗马村");
+    let (s, v) = e
+        .call("GET", &disp, "/api/v1/indicators?group_by=colour", None)
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "group_by")
+    );
+    let (s, _) = e
+        .call(
+            "GET",
+            &hand,
+            &format!("/api/v1/indicators?node_id={}", e.town),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Admin: users, grants, tokens.
+    let admin = e.login("admin").await;
+    let (s, _) = e
+        .call(
+            "POST",
+            &disp,
+            "/api/v1/users",
+            Some(json!({"username": "x1", "display_name": "x", "password": "longenough"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = e
+        .call(
+            "POST",
+            &admin,
+            "/api/v1/users",
+            Some(json!({"username": "m1", "display_name": "调解员", "password": "short"})),
+        )
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "password")
+    );
+    let (s, v) = e
+        .call(
+            "POST",
+            &admin,
+            "/api/v1/users",
+            Some(
+                json!({"username": "m1", "display_name": "调解员", "password": "longenough",
+            "grants": [{"role": "handler", "node_id": e.town}]}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "grants[0].department_id")
+    );
+    let (s, u) = e
+        .call(
+            "POST",
+            &admin,
+            "/api/v1/users",
+            Some(
+                json!({"username": "m1", "display_name": "调解员", "password": "m1-password",
+            "grants": [{"role": "mediator", "node_id": e.town}]}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{u}");
+    let (s, _) = e
+        .call(
+            "POST",
+            &admin,
+            "/api/v1/users",
+            Some(json!({"username": "m1", "display_name": "again", "password": "longenough"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, tok) = e
+        .call(
+            "POST",
+            &disp,
+            "/api/v1/tokens",
+            Some(json!({"name": "12345 热线对接"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let api_token = tok["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        e.call("GET", &api_token, "/api/v1/me", None).await.0,
+        StatusCode::OK
+    );
+    let (s, _) = e
+        .call(
+            "DELETE",
+            &disp,
+            &format!("/api/v1/tokens/{}", tok["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        e.call("GET", &api_token, "/api/v1/me", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let uid = u["id"].as_i64().unwrap();
+    let m1 = e.login("m1").await;
+    let (s, _) = e
+        .call(
+            "POST",
+            &admin,
+            &format!("/api/v1/users/{uid}/disabled"),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        e.call("GET", &m1, "/api/v1/me", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, _) = e.call("DELETE", &disp, "/api/v1/session", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        e.call("GET", &disp, "/api/v1/me", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Org and the documents.
+    let (s, n) = e
+        .call("POST", &admin, "/api/v1/org/nodes", Some(json!({"parent_id": e.village, "kind": "grid", "code": "441900115200001", "name": "罗马村第1网格"})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{n}");
+    let (s, v) = e
+        .call(
+            "POST",
+            &admin,
+            "/api/v1/org/nodes",
+            Some(json!({"parent_id": e.village, "kind": "town", "code": "x", "name": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "kind")
+    );
+    let (_, nodes) = e.call("GET", &admin, "/api/v1/org/nodes", None).await;
+    assert_eq!(nodes.as_array().unwrap().len(), 4);
+    let (s, doc) = e.call("GET", "", "/api/v1/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    for p in [
+        "/api/v1/cases",
+        "/api/v1/cases/{id}/transitions",
+        "/api/v1/session",
+        "/api/v1/indicators",
+        "/api/v1/users",
+    ] {
+        assert!(
+            doc["paths"].get(p).is_some(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    assert_eq!(e.call("GET", "", "/healthz", None).await.0, StatusCode::OK);
+    assert_eq!(e.call("GET", "", "/readyz", None).await.0, StatusCode::OK);
+
+    // And the audit chain holds all of it.
+    let sum = zhili_store::verify_chain(&e.app.store, 1000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sum.events > 40, "{sum:?}");
+}
+
+#[tokio::test]
+async fn api_on_sqlite() {
+    let dir = temp_dir();
+    let store = zhili_store_sqlite::SqliteStore::open(&dir.0.join("zhili.db"))
+        .await
+        .unwrap();
+    case_flow(env(store, dir).await).await;
+}
+
+#[tokio::test]
+async fn api_on_postgres() {
+    let Ok(url) = std::env::var("ZHILI_TEST_DATABASE_URL") else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but ZHILI_TEST_DATABASE_URL is not set"
+        );
+        eprintln!("skipped: ZHILI_TEST_DATABASE_URL is not set (PostgreSQL API test)");
+        return;
+    };
+    let store = zhili_store_postgres::PgStore::fresh(&url).await.unwrap();
+    case_flow(env(store, temp_dir()).await).await;
+}
