@@ -130,6 +130,19 @@ impl Priority {
     }
 }
 
+/// The Chinese label of a party's role; unknown roles are shown as they are.
+pub fn party_role_label(role: &str) -> &str {
+    match role {
+        "complainant" => "反映人",
+        "respondent" => "被反映人",
+        "party" => "当事人",
+        "petitioner" => "信访人",
+        "representative" => "代表",
+        "applicant" => "申请人",
+        other => other,
+    }
+}
+
 /// A case number (案件编号): year, a kind code and a sequence, e.g. `2021GN0001234`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

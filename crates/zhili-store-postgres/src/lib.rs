@@ -37,6 +37,11 @@ impl PgStore {
     /// A new, empty database on the server of `url`, for a test or a benchmark. Databases left by
     /// earlier processes that have ended are dropped first.
     pub async fn fresh(url: &str) -> StoreResult<PgStore> {
+        PgStore::open(&PgStore::fresh_url(url).await?).await
+    }
+
+    /// Create a new, empty database on the server of `url` and return its URL.
+    pub async fn fresh_url(url: &str) -> StoreResult<String> {
         static N: AtomicU32 = AtomicU32::new(0);
         let pid = std::process::id();
         let name = format!("zhili_t_{pid}_{}", N.fetch_add(1, Ordering::SeqCst));
@@ -61,16 +66,7 @@ impl PgStore {
         conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .await?;
         conn.close().await?;
-        let opts = admin.database(&name);
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect_with(opts)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(PgStore {
-            read: pool.clone(),
-            write: pool,
-        })
+        Ok(admin.database(&name).to_url_lossy().to_string())
     }
 }
 

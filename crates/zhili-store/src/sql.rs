@@ -337,39 +337,18 @@ macro_rules! impl_sql_store {
                     .ok_or(DbError::BadReference { field })
             }
 
-            /// Bump a case's version (taking its row lock) if it is still at `expected`.
-            async fn touch_case(
-                conn: &mut Conn,
-                case_id: i64,
-                expected: Option<i64>,
-                at: Timestamp,
-            ) -> StoreResult<()> {
-                let n = match expected {
-                    Some(v) => sqlx::query(
-                        "UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3",
-                    )
-                    .bind(ms(at))
-                    .bind(case_id)
-                    .bind(v)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected(),
-                    None => sqlx::query(
-                        "UPDATE cases SET version = version + 1, updated_at = $1 WHERE id = $2",
-                    )
+            /// Mark a case as touched by an event that does not change it (a comment, a reveal):
+            /// its row lock is taken and `updated_at` moves, but its version stays, so that forms
+            /// open elsewhere remain valid.
+            async fn touch_case(conn: &mut Conn, case_id: i64, at: Timestamp) -> StoreResult<()> {
+                let n = sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                     .bind(ms(at))
                     .bind(case_id)
                     .execute(&mut *conn)
                     .await?
-                    .rows_affected(),
-                };
+                    .rows_affected();
                 if n == 0 {
-                    let exists = sqlx::query("SELECT id FROM cases WHERE id = $1")
-                        .bind(case_id)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                        .is_some();
-                    return Err(if exists { DbError::Stale } else { DbError::NotFound("case") });
+                    return Err(DbError::NotFound("case"));
                 }
                 Ok(())
             }
@@ -1090,7 +1069,7 @@ macro_rules! impl_sql_store {
 
                 async fn case_event(&self, case_id: i64, ev: NewEvent) -> StoreResult<EventRow> {
                     let mut tx = self.write.begin().await?;
-                    touch_case(&mut tx, case_id, None, ev.at).await?;
+                    touch_case(&mut tx, case_id, ev.at).await?;
                     let e = append(&mut tx, &case_stream(case_id), Some(case_id), &ev).await?;
                     tx.commit().await?;
                     Ok(e)
@@ -1127,7 +1106,7 @@ macro_rules! impl_sql_store {
                     at: Timestamp,
                 ) -> StoreResult<CommentRow> {
                     let mut tx = self.write.begin().await?;
-                    touch_case(&mut tx, case_id, None, at).await?;
+                    touch_case(&mut tx, case_id, at).await?;
                     let id: i64 = sqlx::query(
                         "INSERT INTO comments (case_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
                     )

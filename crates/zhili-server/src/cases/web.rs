@@ -677,7 +677,7 @@ pub async fn detail_page<S: Store>(
             .iter()
             .map(|p| PartyRowView {
                 id: p.id,
-                role: p.role.clone(),
+                role: zhili_domain::case::party_role_label(&p.role).to_string(),
                 name: p.name_masked.clone(),
                 phone: p.phone_masked.clone().unwrap_or_default(),
                 id_number: p.id_number_masked.clone().unwrap_or_default(),
@@ -847,7 +847,7 @@ async fn reveal<S: Store>(
             Html(format!(
                 "<tr id=\"party-{}\" class=\"revealed\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"notice\">已记录查看</td></tr>",
                 p.id,
-                esc(&p.role),
+                esc(zhili_domain::case::party_role_label(&p.role)),
                 esc(&p.name),
                 esc(p.phone.as_deref().unwrap_or_default()),
                 esc(p.id_number.as_deref().unwrap_or_default()),

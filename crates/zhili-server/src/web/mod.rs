@@ -191,6 +191,7 @@ pub fn routes<S: Store>() -> Router<App<S>> {
         .route("/login", get(login_page).post(login_post::<S>))
         .route("/logout", post(logout_post::<S>))
         .route("/static/{name}", get(asset))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
 }
 
 /// Local time as people read it.

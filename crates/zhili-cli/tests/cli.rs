@@ -1,0 +1,211 @@
+//! The `zhili` binary end to end: the demo town, users, and `audit verify` catching a row edited
+//! behind zhili's back, on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::*;
+use sqlx::Executor;
+
+fn verify(data: &[&str]) -> (bool, String) {
+    let out = zhili()
+        .args(data)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn demo_and_users(data: &[&str]) {
+    let out = run_ok(data, &["demo", "--cases", "40", "--year", "2021"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for role_user in [
+        "admin",
+        "dispatcher",
+        "handler",
+        "depthead",
+        "gridworker",
+        "leader",
+        "legal",
+        "mediator",
+        "inspector",
+        "auditor",
+    ] {
+        assert!(
+            text.contains(&format!("  {role_user} ")),
+            "{role_user} missing from:\n{text}"
+        );
+    }
+    // A second demo into the same database is refused.
+    let again = zhili()
+        .args(data)
+        .args(["demo", "--cases", "5"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    // Users from the CLI.
+    let out = run_ok(
+        data,
+        &[
+            "user",
+            "add",
+            "zhang",
+            "--name",
+            "张承办",
+            "--role",
+            "handler@dept:cgj",
+            "--role",
+            "grid_worker@441900115200",
+        ],
+        &[("ZHILI_PASSWORD", "zhang-password")],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("added user zhang"));
+    let bad = zhili()
+        .args(data)
+        .args([
+            "user",
+            "add",
+            "li",
+            "--name",
+            "李",
+            "--role",
+            "handler@dept:nope",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no department with code `nope`"));
+    let list = String::from_utf8_lossy(&run_ok(data, &["user", "list"], &[]).stdout).to_string();
+    assert!(
+        list.contains("zhang") && list.contains("handler@dept:"),
+        "{list}"
+    );
+    let token = String::from_utf8_lossy(
+        &run_ok(data, &["user", "token", "zhang", "--name", "ci"], &[]).stdout,
+    )
+    .trim()
+    .to_string();
+    assert_eq!(token.len(), 43);
+    run_ok(data, &["user", "disable", "zhang"], &[]);
+    let list = String::from_utf8_lossy(&run_ok(data, &["user", "list"], &[]).stdout).to_string();
+    assert!(list.contains("(disabled)"));
+    let (ok, text) = verify(data);
+    assert!(ok, "{text}");
+    assert!(text.contains("audit chain intact"), "{text}");
+}
+
+#[tokio::test]
+async fn demo_users_and_audit_on_sqlite() {
+    let dir = temp_dir("cli");
+    let d = dir.0.to_str().unwrap().to_string();
+    let data = ["--data-dir", d.as_str()];
+    demo_and_users(&data);
+    // Edit one event's data directly in the database: verify names it and fails.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{d}/zhili.db"))
+        .await
+        .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.execute(sqlx::AssertSqlSafe(format!(
+        "UPDATE events SET data = replace(data, 'dispatch', 'cancel') WHERE id = {id}"
+    )))
+    .await
+    .unwrap();
+    pool.close().await;
+    let (ok, text) = verify(&data);
+    assert!(!ok, "{text}");
+    assert!(text.contains(&format!("event {id} ")), "{text}");
+    assert!(text.contains("edited"), "{text}");
+}
+
+#[tokio::test]
+async fn deletion_and_reordering_are_caught() {
+    let dir = temp_dir("cli-del");
+    let d = dir.0.to_str().unwrap().to_string();
+    let data = ["--data-dir", d.as_str()];
+    run_ok(
+        &data,
+        &["demo", "--cases", "10", "--year", "2021", "--quiet"],
+        &[],
+    );
+    let db = format!("{d}/zhili.db");
+    let copy = |name: &str| {
+        let to = format!("{d}/{name}");
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::copy(&db, format!("{to}/zhili.db")).unwrap();
+        std::fs::copy(format!("{d}/secret.key"), format!("{to}/secret.key")).unwrap();
+        to
+    };
+    // Checkpoint the WAL so the copies hold everything.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}"))
+        .await
+        .unwrap();
+    pool.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await
+        .unwrap();
+    pool.close().await;
+    for (name, sql) in [
+        (
+            "deleted",
+            "DELETE FROM events WHERE id = (SELECT id FROM events WHERE stream = 'case:3' AND seq = 2)",
+        ),
+        (
+            "last-deleted",
+            "DELETE FROM events WHERE id = (SELECT id FROM events WHERE stream = 'case:4' ORDER BY seq DESC LIMIT 1)",
+        ),
+        (
+            "reordered",
+            "UPDATE events SET seq = CASE seq WHEN 2 THEN 3 ELSE 2 END WHERE stream = 'case:5' AND seq IN (2, 3)",
+        ),
+        (
+            "retimed",
+            "UPDATE events SET at = at - 3600000 WHERE stream = 'sys' AND seq = 5",
+        ),
+    ] {
+        let dir = copy(name);
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{dir}/zhili.db"))
+            .await
+            .unwrap();
+        let n = pool.execute(sql).await.unwrap().rows_affected();
+        assert!(n > 0, "{name}: nothing changed");
+        pool.close().await;
+        let (ok, text) = verify(&["--data-dir", dir.as_str()]);
+        assert!(!ok, "{name} not caught: {text}");
+        assert!(text.contains("BROKEN"), "{name}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn demo_users_and_audit_on_postgres() {
+    let Some(url) = pg_url("PostgreSQL CLI test") else {
+        return;
+    };
+    let db = zhili_store_postgres::PgStore::fresh_url(&url)
+        .await
+        .unwrap();
+    let dir = temp_dir("cli-pg");
+    let d = dir.0.to_str().unwrap().to_string();
+    let data = ["--data-dir", d.as_str(), "--database", db.as_str()];
+    demo_and_users(&data);
+    let pool = sqlx::PgPool::connect(&db).await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.execute(sqlx::AssertSqlSafe(format!(
+        "UPDATE events SET actor_id = actor_id + 1 WHERE id = {id}"
+    )))
+    .await
+    .unwrap();
+    pool.close().await;
+    let (ok, text) = verify(&data);
+    assert!(!ok && text.contains(&format!("event {id} ")), "{text}");
+}
