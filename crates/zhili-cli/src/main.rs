@@ -1,5 +1,6 @@
 //! `zhili`: the one binary. `zhili --help` explains every command.
 
+mod bench;
 mod demo;
 mod geometry;
 
@@ -68,6 +69,9 @@ enum Command {
     Config(ConfigCommand),
     /// Run the deadline scan once and print how many cases changed status.
     Scan,
+    /// Measure this machine: creation over HTTP vs the database's raw ceiling, list queries,
+    /// the deadline scan and the server's memory with many cases, on SQLite and PostgreSQL.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -237,6 +241,7 @@ async fn main() -> Result<()> {
             })
             .await
         }
+        Command::Bench(args) => bench::run(&args).await,
         Command::Scan => {
             let s2 = s.clone();
             with_store(&s, |b| async move {

@@ -163,7 +163,9 @@ async fn deletion_and_reordering_are_caught() {
         ),
         (
             "reordered",
-            "UPDATE events SET seq = CASE seq WHEN 2 THEN 3 ELSE 2 END WHERE stream = 'case:5' AND seq IN (2, 3)",
+            "UPDATE events SET seq = -1 WHERE stream = 'case:5' AND seq = 2; \
+             UPDATE events SET seq = 2 WHERE stream = 'case:5' AND seq = 3; \
+             UPDATE events SET seq = 3 WHERE stream = 'case:5' AND seq = -1",
         ),
         (
             "retimed",
@@ -174,7 +176,11 @@ async fn deletion_and_reordering_are_caught() {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{dir}/zhili.db"))
             .await
             .unwrap();
-        let n = pool.execute(sql).await.unwrap().rows_affected();
+        let n = sqlx::raw_sql(sql)
+            .execute(&pool)
+            .await
+            .unwrap()
+            .rows_affected();
         assert!(n > 0, "{name}: nothing changed");
         pool.close().await;
         let (ok, text) = verify(&["--data-dir", dir.as_str()]);

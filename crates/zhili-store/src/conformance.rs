@@ -525,6 +525,8 @@ async fn deadline_scan<S: Store>(s: S) {
     // Nothing is due yet.
     assert_eq!(s.scan_deadlines(t0, 100, decide(t0)).await.unwrap(), 0);
     let later = at("2021-09-30 09:05");
+    assert_eq!(s.count_due(t0).await.unwrap(), 0);
+    assert_eq!(s.count_due(later).await.unwrap(), 1);
     assert_eq!(
         s.scan_deadlines(later, 100, decide(later)).await.unwrap(),
         1

@@ -560,6 +560,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     where
         F: Fn(&CaseRow) -> Option<ClockUpdate> + Send + Sync;
 
+    /// How many cases the deadline scan would claim at `now`.
+    fn count_due(&self, now: Timestamp) -> impl Future<Output = StoreResult<i64>> + Send;
+
     // Indicators
     fn counts(&self, q: &CountQuery) -> impl Future<Output = StoreResult<Vec<GroupCounts>>> + Send;
 

@@ -1232,6 +1232,14 @@ macro_rules! impl_sql_store {
                     Ok(updated)
                 }
 
+                async fn count_due(&self, now: Timestamp) -> StoreResult<i64> {
+                    Ok(sqlx::query("SELECT COUNT(*) AS n FROM cases WHERE next_check_at <= $1")
+                        .bind(ms(now))
+                        .fetch_one(&self.read)
+                        .await?
+                        .try_get("n")?)
+                }
+
                 async fn counts(&self, q: &CountQuery) -> StoreResult<Vec<GroupCounts>> {
                     let key = $crate::sql::group_expr(q.group_by);
                     let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT ");
