@@ -575,7 +575,7 @@ where
             "q=%E4%BA%95%E7%9B%96".into(),
         ),
     ];
-    let mut cursor_id = i64::MAX;
+    let mut cursor = String::new();
     {
         let mut c = None::<String>;
         for _ in 0..20 {
@@ -593,11 +593,11 @@ where
             c = v["next_cursor"].as_str().map(str::to_string);
         }
         if let Some(cur) = c {
-            cursor_id = cur.parse().unwrap_or(i64::MAX);
+            cursor = cur;
         }
     }
     for (name, q) in filters {
-        let q = q.replace("CURSOR", &cursor_id.to_string());
+        let q = q.replace("CURSOR", &cursor);
         let n = if name.starts_with("text") {
             args.queries.min(20)
         } else {

@@ -84,12 +84,13 @@ CREATE TABLE cases (
     reworks INTEGER NOT NULL DEFAULT 0,
     returns INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX cases_created ON cases(created_at);
+CREATE INDEX cases_created ON cases(created_at, id);
 CREATE INDEX cases_next_check ON cases(next_check_at) WHERE next_check_at IS NOT NULL;
-CREATE INDEX cases_state ON cases(state, id);
-CREATE INDEX cases_dept ON cases(department_id, id);
-CREATE INDEX cases_node_path ON cases(node_path, id);
-CREATE INDEX cases_status ON cases(clock_status, id);
+-- Lists are newest first: (created_at, id) after the filter column.
+CREATE INDEX cases_state ON cases(state, created_at, id);
+CREATE INDEX cases_dept ON cases(department_id, created_at, id);
+CREATE INDEX cases_node_path ON cases(node_path, created_at, id);
+CREATE INDEX cases_status ON cases(clock_status, created_at, id);
 CREATE INDEX cases_village ON cases(village_id, created_at);
 
 CREATE TABLE case_parties (

@@ -432,7 +432,7 @@ async fn list_filters_and_visibility<S: Store>(s: S) {
     let p2 = s
         .list_cases(&CaseFilter {
             limit: 12,
-            before_id: Some(p1.last().unwrap().id),
+            before: parse_cursor(&p1.last().unwrap().cursor()),
             ..all.clone()
         })
         .await

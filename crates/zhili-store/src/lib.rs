@@ -222,6 +222,19 @@ pub struct CaseRow {
     pub returns: i64,
 }
 
+impl CaseRow {
+    /// The position of this case in lists (newest first), as an opaque cursor.
+    pub fn cursor(&self) -> String {
+        format!("{}_{}", self.created_at.timestamp_millis(), self.id)
+    }
+}
+
+/// Read a cursor made by [`CaseRow::cursor`].
+pub fn parse_cursor(s: &str) -> Option<(Timestamp, i64)> {
+    let (ms, id) = s.split_once('_')?;
+    Some((sql::ts(ms.parse().ok()?), id.parse().ok()?))
+}
+
 #[derive(Debug, Clone)]
 pub struct NewCase {
     pub kind: String,
@@ -366,8 +379,9 @@ pub struct CaseFilter {
     pub created_to: Option<Timestamp>,
     /// Words in the case number, title, content or address.
     pub text: Option<String>,
-    /// Cases with an id below this (cursor of the previous page).
-    pub before_id: Option<i64>,
+    /// Cases after this position in the list's order (newest first): the previous page's
+    /// last `(created_at, id)`.
+    pub before: Option<(Timestamp, i64)>,
     pub limit: i64,
 }
 

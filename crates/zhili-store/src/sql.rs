@@ -81,17 +81,23 @@ pub fn measure_condition(m: Measure) -> &'static str {
     }
 }
 
-/// The columns of a case, in the order `case_from_row` reads them.
+/// The columns of a case that `case_from_row` reads.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! case_columns {
+    () => {
+        "id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
+         node_id, node_path, village_id, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
+         ended_at, updated_at, version, clocks, reworks, returns"
+    };
+}
+
+/// `SELECT <case columns> FROM cases <rest>`.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! case_select {
     ($($rest:literal),*) => {
-        concat!(
-            "SELECT id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
-             node_id, node_path, village_id, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
-             ended_at, updated_at, version, clocks, reworks, returns FROM cases ",
-            $($rest),*
-        )
+        concat!("SELECT ", $crate::case_columns!(), " FROM cases ", $($rest),*)
     };
 }
 
@@ -245,30 +251,22 @@ macro_rules! impl_sql_store {
                 case_id: Option<i64>,
                 ev: &NewEvent,
             ) -> StoreResult<EventRow> {
-                // Take the stream head's row lock first, so that two writers cannot both extend
-                // the same head.
-                let locked = sqlx::query("UPDATE chain_heads SET seq = seq WHERE stream = $1")
-                    .bind(stream)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-                if locked == 0 {
-                    sqlx::query(
-                        "INSERT INTO chain_heads (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING",
-                    )
-                    .bind(stream)
-                    .bind(audit::GENESIS)
-                    .execute(&mut *conn)
-                    .await?;
-                    sqlx::query("UPDATE chain_heads SET seq = seq WHERE stream = $1")
+                // Read the stream's head under its row lock, so that two writers cannot both
+                // extend the same head. A new stream starts at the genesis hash.
+                const LOCK_HEAD: &str = "UPDATE chain_heads SET seq = seq WHERE stream = $1 RETURNING seq, hash";
+                let head = match sqlx::query(LOCK_HEAD).bind(stream).fetch_optional(&mut *conn).await? {
+                    Some(h) => h,
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO chain_heads (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING",
+                        )
                         .bind(stream)
+                        .bind(audit::GENESIS)
                         .execute(&mut *conn)
                         .await?;
-                }
-                let head = sqlx::query("SELECT seq, hash FROM chain_heads WHERE stream = $1")
-                    .bind(stream)
-                    .fetch_one(&mut *conn)
-                    .await?;
+                        sqlx::query(LOCK_HEAD).bind(stream).fetch_one(&mut *conn).await?
+                    }
+                };
                 let prev_seq: i64 = head.try_get("seq")?;
                 let prev_hash: String = head.try_get("hash")?;
                 let seq = prev_seq + 1;
@@ -837,7 +835,11 @@ macro_rules! impl_sql_store {
                     now: Timestamp,
                 ) -> StoreResult<Option<(TokenRow, UserRow)>> {
                     let Some(r) = sqlx::query(
-                        "SELECT * FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+                        "SELECT t.id, t.user_id, t.kind, t.name, t.created_at, t.expires_at, t.revoked_at, \
+                         u.username, u.display_name, u.password_hash, u.disabled, u.created_at AS user_created_at \
+                         FROM tokens t JOIN users u ON u.id = t.user_id \
+                         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+                         AND u.disabled = FALSE",
                     )
                     .bind(token_hash)
                     .bind(ms(now))
@@ -847,8 +849,15 @@ macro_rules! impl_sql_store {
                         return Ok(None);
                     };
                     let t = token_from_row(&r)?;
-                    let u = self.get_user(t.user_id).await?;
-                    Ok((!u.disabled).then_some((t, u)))
+                    let u = UserRow {
+                        id: t.user_id,
+                        username: r.try_get("username")?,
+                        display_name: r.try_get("display_name")?,
+                        password_hash: r.try_get("password_hash")?,
+                        disabled: r.try_get("disabled")?,
+                        created_at: ts(r.try_get("user_created_at")?),
+                    };
+                    Ok(Some((t, u)))
                 }
 
                 async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<TokenRow>> {
@@ -895,15 +904,17 @@ macro_rules! impl_sql_store {
 
                 async fn create_case(&self, c: NewCase) -> StoreResult<CaseRow> {
                     let mut tx = self.write.begin().await?;
-                    let path = node_path(&mut tx, c.node_id, "node_id").await?;
-                    let village_id: Option<i64> = sqlx::query(
-                        "SELECT id FROM org_nodes WHERE kind = 'village' AND $1 LIKE path || '%'",
+                    // The node's path and the village it lies in, in one statement.
+                    let node = sqlx::query(
+                        "SELECT n.path, (SELECT v.id FROM org_nodes v WHERE v.kind = 'village' AND n.path LIKE v.path || '%') AS village_id \
+                         FROM org_nodes n WHERE n.id = $1",
                     )
-                    .bind(&path)
+                    .bind(c.node_id)
                     .fetch_optional(&mut *tx)
                     .await?
-                    .map(|r| r.try_get("id"))
-                    .transpose()?;
+                    .ok_or(DbError::BadReference { field: "node_id" })?;
+                    let path: String = node.try_get("path")?;
+                    let village_id: Option<i64> = node.try_get("village_id")?;
                     let (clocks, status, overall_due, next_check) = clock_columns(&c.clocks)?;
                     let at = ms(c.at);
                     let id: i64 = sqlx::query(
@@ -941,11 +952,12 @@ macro_rules! impl_sql_store {
                     .try_get("id")?;
                     let year = chrono::Datelike::year(&zhili_domain::clock::to_local(c.at));
                     let case_no = zhili_domain::case::CaseNo::new(year, &c.kind, id);
-                    sqlx::query("UPDATE cases SET case_no = $1 WHERE id = $2")
+                    let row = sqlx::query(concat!("UPDATE cases SET case_no = $1 WHERE id = $2 RETURNING ", $crate::case_columns!()))
                         .bind(case_no.as_str())
                         .bind(id)
-                        .execute(&mut *tx)
+                        .fetch_one(&mut *tx)
                         .await?;
+                    let created = case_from_row(&row)?;
                     for p in &c.parties {
                         sqlx::query(
                             "INSERT INTO case_parties (case_id, role, name_enc, name_masked, id_number_enc, id_number_masked, \
@@ -975,7 +987,7 @@ macro_rules! impl_sql_store {
                     )
                     .await?;
                     tx.commit().await?;
-                    self.get_case(id).await
+                    Ok(created)
                 }
 
                 async fn get_case(&self, id: i64) -> StoreResult<CaseRow> {
@@ -999,11 +1011,16 @@ macro_rules! impl_sql_store {
                 async fn list_cases(&self, f: &CaseFilter) -> StoreResult<Vec<CaseRow>> {
                     let mut qb = sqlx::QueryBuilder::<$db>::new($crate::case_select!("WHERE 1 = 1"));
                     push_case_filter(&mut qb, f);
-                    if let Some(b) = f.before_id {
+                    if let Some((t, id)) = f.before {
+                        qb.push(" AND (created_at < ");
+                        qb.push_bind(ms(t));
+                        qb.push(" OR (created_at = ");
+                        qb.push_bind(ms(t));
                         qb.push(" AND id < ");
-                        qb.push_bind(b);
+                        qb.push_bind(id);
+                        qb.push("))");
                     }
-                    qb.push(" ORDER BY id DESC LIMIT ");
+                    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ");
                     qb.push_bind(f.limit.clamp(1, 1000));
                     qb.build()
                         .fetch_all(&self.read)
@@ -1023,7 +1040,7 @@ macro_rules! impl_sql_store {
                     let mut tx = self.write.begin().await?;
                     let (clocks, status, overall_due, next_check) = clock_columns(&ch.clocks)?;
                     let at = ms(ch.event.at);
-                    let n = sqlx::query(
+                    let updated = sqlx::query(concat!(
                         "UPDATE cases SET state = $1, department_id = $2, handler_id = $3, clocks = $4, clock_status = $5, \
                          overall_due_at = $6, next_check_at = $7, updated_at = $8, version = version + 1, \
                          closed_at = CASE WHEN $9 THEN $8 ELSE closed_at END, \
@@ -1031,8 +1048,9 @@ macro_rules! impl_sql_store {
                          closed_on_time = CASE WHEN $9 THEN $11 ELSE closed_on_time END, \
                          reworks = reworks + $12, returns = returns + $13, \
                          registered_at = CASE WHEN $16 AND registered_at IS NULL THEN $8 ELSE registered_at END \
-                         WHERE id = $14 AND version = $15",
-                    )
+                         WHERE id = $14 AND version = $15 RETURNING ",
+                        $crate::case_columns!()
+                    ))
                     .bind(&ch.state)
                     .bind(ch.department_id)
                     .bind(ch.handler_id)
@@ -1049,22 +1067,22 @@ macro_rules! impl_sql_store {
                     .bind(ch.case_id)
                     .bind(ch.expected_version)
                     .bind(ch.registered)
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
-                    .map_err(|e| DbError::classify(e, "case", "department_id"))?
-                    .rows_affected();
-                    if n == 0 {
+                    .map_err(|e| DbError::classify(e, "case", "department_id"))?;
+                    let Some(updated) = updated else {
                         let exists = sqlx::query("SELECT id FROM cases WHERE id = $1")
                             .bind(ch.case_id)
                             .fetch_optional(&mut *tx)
                             .await?
                             .is_some();
                         return Err(if exists { DbError::Stale } else { DbError::NotFound("case") });
-                    }
+                    };
+                    let updated = case_from_row(&updated)?;
                     link_attachments(&mut tx, ch.case_id, &ch.attachment_ids).await?;
                     append(&mut tx, &case_stream(ch.case_id), Some(ch.case_id), &ch.event).await?;
                     tx.commit().await?;
-                    self.get_case(ch.case_id).await
+                    Ok(updated)
                 }
 
                 async fn case_event(&self, case_id: i64, ev: NewEvent) -> StoreResult<EventRow> {

@@ -90,10 +90,10 @@ impl ListQuery {
                 "limit must be between 1 and 200",
             ));
         }
-        let before_id = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+        let before = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             Some(c) => Some(
-                c.parse::<i64>()
-                    .map_err(|_| AppError::invalid("cursor", "not a cursor from this API"))?,
+                zhili_store::parse_cursor(c)
+                    .ok_or_else(|| AppError::invalid("cursor", "not a cursor from this API"))?,
             ),
             None => None,
         };
@@ -122,7 +122,7 @@ impl ListQuery {
                 .transpose()?,
             created_to: opt(&self.to).map(|s| parse_time("to", &s)).transpose()?,
             text: opt(&self.q),
-            before_id,
+            before,
             limit,
         })
     }
@@ -242,7 +242,7 @@ pub async fn list_cases<S: Store>(
     let f = q.to_filter(&app, &who).await?;
     let rows = app.store.list_cases(&f).await?;
     let next_cursor = (rows.len() as i64 == f.limit)
-        .then(|| rows.last().map(|c| c.id.to_string()))
+        .then(|| rows.last().map(|c| c.cursor()))
         .flatten();
     Ok(Json(CaseList {
         items: rows.iter().map(|c| case_view(&app, c)).collect(),

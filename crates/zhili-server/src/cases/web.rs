@@ -227,7 +227,7 @@ async fn workbench_page<S: Store>(
         })
         .await?;
     let next = (rows.len() as i64 == filter.limit).then(|| {
-        let last = rows.last().map(|c| c.id).unwrap_or_default();
+        let last = rows.last().map(|c| c.cursor()).unwrap_or_default();
         let mut pairs: Vec<(&str, String)> = vec![("todo", if todo { "1" } else { "0" }.into())];
         for (k, v) in [
             ("q", &q.q),
@@ -243,7 +243,7 @@ async fn workbench_page<S: Store>(
                 pairs.push((k, v.clone()));
             }
         }
-        pairs.push(("cursor", last.to_string()));
+        pairs.push(("cursor", last));
         format!(
             "/?{}",
             serde_urlencoded::to_string(pairs).unwrap_or_default()
