@@ -130,6 +130,46 @@ impl Priority {
     }
 }
 
+/// How one case relates to another (案件关联).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// 重复：this case reports the same matter as the other, which is handled.
+    DuplicateOf,
+    /// 重复来访/重复投诉：the same person raises the same matter again.
+    RepeatOf,
+    /// 子案件：this case is part of the other.
+    ChildOf,
+    /// 相关
+    Related,
+}
+
+impl LinkKind {
+    pub const ALL: [LinkKind; 4] = [
+        LinkKind::DuplicateOf,
+        LinkKind::RepeatOf,
+        LinkKind::ChildOf,
+        LinkKind::Related,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::DuplicateOf => "duplicate_of",
+            LinkKind::RepeatOf => "repeat_of",
+            LinkKind::ChildOf => "child_of",
+            LinkKind::Related => "related",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LinkKind::DuplicateOf => "重复于",
+            LinkKind::RepeatOf => "重复反映",
+            LinkKind::ChildOf => "子案件属于",
+            LinkKind::Related => "相关案件",
+        }
+    }
+}
+parse_by_as_str!(LinkKind, "link kind");
+
 /// The Chinese label of a party's role; unknown roles are shown as they are.
 pub fn party_role_label(role: &str) -> &str {
     match role {

@@ -613,6 +613,68 @@ async fn case_flow<S: Store>(e: Env<S>) {
         .unwrap();
     assert_eq!(reveal["actor_name"], "disp 用户");
 
+    // Links between cases, by number or id; both timelines record them.
+    let (_, dup) = e.call("POST", &disp, "/api/v1/cases", Some(json!({"channel": "web", "title": "同一处垃圾", "content": "又见垃圾", "node_id": e.village}))).await;
+    let dup_id = dup["id"].as_i64().unwrap();
+    let (s, l) = e
+        .call(
+            "POST",
+            &disp,
+            &format!("/api/v1/cases/{dup_id}/links"),
+            Some(json!({"kind": "duplicate_of", "other_case_no": c["case_no"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    assert_eq!(l["kind_name"], "重复于");
+    let (s, v) = e
+        .call(
+            "POST",
+            &disp,
+            &format!("/api/v1/cases/{dup_id}/links"),
+            Some(json!({"kind": "duplicate_of", "other_case_id": id})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, v) = e
+        .call(
+            "POST",
+            &disp,
+            &format!("/api/v1/cases/{dup_id}/links"),
+            Some(json!({"kind": "cousin_of", "other_case_id": id})),
+        )
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "kind")
+    );
+    let (s, v) = e
+        .call(
+            "POST",
+            &disp,
+            &format!("/api/v1/cases/{dup_id}/links"),
+            Some(json!({"kind": "related", "other_case_id": dup_id})),
+        )
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "other_case_id")
+    );
+    let (_, links) = e
+        .call("GET", &disp, &format!("/api/v1/cases/{id}/links"), None)
+        .await;
+    assert_eq!(
+        (
+            links[0]["other_case_id"].as_i64(),
+            links[0]["incoming"].as_bool()
+        ),
+        (Some(dup_id), Some(true))
+    );
+    let (p, b) = (
+        format!("/api/v1/cases/{dup_id}/transitions"),
+        json!({"action": "cancel", "reason": "重复，已并案"}),
+    );
+    assert_eq!(e.call("POST", &disp, &p, Some(b)).await.0, StatusCode::OK);
+
     // Listing, filters and the cursor.
     for i in 0..5 {
         let mut b = good.clone();
@@ -639,7 +701,7 @@ async fn case_flow<S: Store>(e: Env<S>) {
             None,
         )
         .await;
-    assert_eq!(l2["items"].as_array().unwrap().len(), 2);
+    assert_eq!(l2["items"].as_array().unwrap().len(), 3);
     assert!(l2["next_cursor"].is_null());
     let (_, l) = e
         .call(
@@ -671,7 +733,7 @@ async fn case_flow<S: Store>(e: Env<S>) {
     let (_, l) = e.call("GET", &grid, "/api/v1/cases", None).await;
     assert_eq!(
         l["items"].as_array().unwrap().len(),
-        4,
+        5,
         "the grid worker sees their village only"
     );
     let (s, v) = e.call("GET", &disp, "/api/v1/cases?limit=0", None).await;
@@ -750,7 +812,7 @@ async fn case_flow<S: Store>(e: Env<S>) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{ind}");
-    assert_eq!(ind["total"]["values"]["received"], 6.0);
+    assert_eq!(ind["total"]["values"]["received"], 7.0, "{ind}");
     assert_eq!(ind["total"]["values"]["closed"], 1.0);
     assert_eq!(ind["total"]["values"]["closed_on_time"], 1.0);
     assert_eq!(ind["total"]["values"]["due_for_closing"], 6.0);

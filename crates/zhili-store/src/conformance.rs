@@ -369,6 +369,38 @@ async fn case_lifecycle<S: Store>(s: S) {
     let tl = s.timeline(c.id).await.unwrap();
     let kinds: Vec<_> = tl.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["created", "transition", "transition", "comment"]);
+    // Links: written to both timelines, listed from both sides, unique, never to itself.
+    let other = s
+        .create_case(new_case(t.v2.id, t.dispatcher.id, t0, "同一处垃圾"))
+        .await
+        .unwrap();
+    let l = s
+        .add_link(other.id, c.id, "duplicate_of", Some(t.dispatcher.id), t0)
+        .await
+        .unwrap();
+    assert_eq!(l.other_case_no, c.case_no);
+    let from_c = s.links(c.id).await.unwrap();
+    assert_eq!(
+        (from_c.len(), from_c[0].other_case_id, from_c[0].incoming),
+        (1, other.id, true)
+    );
+    assert!(!s.links(other.id).await.unwrap()[0].incoming);
+    assert!(matches!(
+        s.add_link(other.id, c.id, "duplicate_of", None, t0).await,
+        Err(DbError::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.add_link(c.id, c.id, "related", None, t0).await,
+        Err(DbError::BadReference { .. })
+    ));
+    assert!(matches!(
+        s.add_link(c.id, 999_999, "related", None, t0).await,
+        Err(DbError::BadReference { .. })
+    ));
+    assert_eq!(
+        s.timeline(other.id).await.unwrap().last().unwrap().kind,
+        "linked"
+    );
     assert_eq!(tl[0].data["case_no"], serde_json::json!(c.case_no));
     assert_eq!(tl[1].actor_name.as_deref(), Some("派遣员"));
     assert_eq!(

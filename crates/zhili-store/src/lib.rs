@@ -299,6 +299,20 @@ pub struct EventRow {
     pub hash: String,
 }
 
+/// A link from a case to another (either direction is listed for both cases).
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub other_case_id: i64,
+    pub other_case_no: String,
+    pub kind: String,
+    /// The link was made from the other case (`other kind this`), not from this one.
+    pub incoming: bool,
+    pub created_by: Option<i64>,
+    pub created_at: Timestamp,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CommentRow {
     pub id: i64,
@@ -550,6 +564,17 @@ pub trait Store: Clone + Send + Sync + 'static {
         body: &str,
         at: Timestamp,
     ) -> impl Future<Output = StoreResult<CommentRow>> + Send;
+    /// Link two cases; the event is written to both cases' timelines.
+    fn add_link(
+        &self,
+        case_id: i64,
+        other_case_id: i64,
+        kind: &str,
+        actor_id: Option<i64>,
+        at: Timestamp,
+    ) -> impl Future<Output = StoreResult<LinkRow>> + Send;
+    /// Links from and to a case; for links to it, `case_id` is the other case.
+    fn links(&self, case_id: i64) -> impl Future<Output = StoreResult<Vec<LinkRow>>> + Send;
     fn comments(&self, case_id: i64) -> impl Future<Output = StoreResult<Vec<CommentRow>>> + Send;
     fn add_attachment(
         &self,

@@ -1152,6 +1152,95 @@ macro_rules! impl_sql_store {
                     Ok(CommentRow { id, case_id, author_id, author_name: author.display_name, body: body.into(), created_at: at })
                 }
 
+                async fn add_link(
+                    &self,
+                    case_id: i64,
+                    other_case_id: i64,
+                    kind: &str,
+                    actor_id: Option<i64>,
+                    at: Timestamp,
+                ) -> StoreResult<LinkRow> {
+                    if case_id == other_case_id {
+                        return Err(DbError::BadReference { field: "other_case_id" });
+                    }
+                    let mut tx = self.write.begin().await?;
+                    // Both cases are touched (and locked) in one statement, in id order.
+                    let touched = sqlx::query(
+                        "UPDATE cases SET updated_at = $1 WHERE id IN ($2, $3) RETURNING id, case_no",
+                    )
+                    .bind(ms(at))
+                    .bind(case_id.min(other_case_id))
+                    .bind(case_id.max(other_case_id))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    if touched.len() != 2 {
+                        let field = if touched.iter().any(|r| r.try_get::<i64, _>("id").ok() == Some(case_id)) { "other_case_id" } else { "case_id" };
+                        return Err(DbError::BadReference { field });
+                    }
+                    let other_no: String = touched
+                        .iter()
+                        .find(|r| r.try_get::<i64, _>("id").ok() == Some(other_case_id))
+                        .map(|r| r.try_get::<Option<String>, _>("case_no"))
+                        .transpose()?
+                        .flatten()
+                        .unwrap_or_default();
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO case_links (case_id, other_case_id, kind, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(case_id)
+                    .bind(other_case_id)
+                    .bind(kind)
+                    .bind(actor_id)
+                    .bind(ms(at))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "link", "other_case_id"))?
+                    .try_get("id")?;
+                    for (this, other, dir) in [(case_id, other_case_id, "to"), (other_case_id, case_id, "from")] {
+                        append(
+                            &mut tx,
+                            &case_stream(this),
+                            Some(this),
+                            &NewEvent {
+                                kind: "linked".into(),
+                                actor_id,
+                                at,
+                                data: serde_json::json!({"link_id": id, "kind": kind, "direction": dir, "other_case_id": other}),
+                            },
+                        )
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(LinkRow { id, case_id, other_case_id, other_case_no: other_no, kind: kind.into(), incoming: false, created_by: actor_id, created_at: at })
+                }
+
+                async fn links(&self, case_id: i64) -> StoreResult<Vec<LinkRow>> {
+                    let rows = sqlx::query(
+                        "SELECT l.id, l.case_id, l.other_case_id, c.case_no AS other_no, l.kind, CAST(0 AS BIGINT) AS incoming, l.created_by, l.created_at \
+                         FROM case_links l JOIN cases c ON c.id = l.other_case_id WHERE l.case_id = $1 \
+                         UNION ALL \
+                         SELECT l.id, l.other_case_id, l.case_id, c.case_no, l.kind, CAST(1 AS BIGINT), l.created_by, l.created_at \
+                         FROM case_links l JOIN cases c ON c.id = l.case_id WHERE l.other_case_id = $1 ORDER BY 1",
+                    )
+                    .bind(case_id)
+                    .fetch_all(&self.read)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(LinkRow {
+                                id: r.try_get("id")?,
+                                case_id: r.try_get("case_id")?,
+                                other_case_id: r.try_get("other_case_id")?,
+                                other_case_no: r.try_get::<Option<String>, _>("other_no")?.unwrap_or_default(),
+                                kind: r.try_get("kind")?,
+                                incoming: r.try_get::<i64, _>("incoming")? == 1,
+                                created_by: r.try_get("created_by")?,
+                                created_at: ts(r.try_get("created_at")?),
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn comments(&self, case_id: i64) -> StoreResult<Vec<CommentRow>> {
                     let rows = sqlx::query(
                         "SELECT c.id, c.case_id, c.author_id, u.display_name, c.body, c.created_at FROM comments c \

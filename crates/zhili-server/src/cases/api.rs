@@ -181,6 +181,72 @@ pub struct CommentRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct LinkView {
+    pub id: i64,
+    pub kind: String,
+    pub kind_name: String,
+    /// true: the link was made from the other case to this one.
+    pub incoming: bool,
+    pub other_case_id: i64,
+    pub other_case_no: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<zhili_store::LinkRow> for LinkView {
+    fn from(l: zhili_store::LinkRow) -> Self {
+        LinkView {
+            kind_name: l
+                .kind
+                .parse::<zhili_domain::case::LinkKind>()
+                .map(|k| k.label_zh().to_string())
+                .unwrap_or_else(|_| l.kind.clone()),
+            id: l.id,
+            kind: l.kind,
+            incoming: l.incoming,
+            other_case_id: l.other_case_id,
+            other_case_no: l.other_case_no,
+            created_at: l.created_at,
+        }
+    }
+}
+
+/// Links of a case, from it and to it.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/links", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<LinkView>)), security(("bearer" = [])))]
+pub async fn list_links<S: Store>(
+    State(app): State<App<S>>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<LinkView>>> {
+    app.case_for(&who, id).await?;
+    Ok(Json(
+        app.store
+            .links(id)
+            .await?
+            .into_iter()
+            .map(LinkView::from)
+            .collect(),
+    ))
+}
+
+/// Link the case to another (written to both timelines).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/links", tag = "cases", params(("id" = i64, Path)),
+    request_body = super::LinkRequest,
+    responses((status = 201, body = LinkView), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_link<S: Store>(
+    State(app): State<App<S>>,
+    who: Principal,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<super::LinkRequest>,
+) -> AppResult<(StatusCode, Json<LinkView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.link_cases(&who, id, req).await?.into()),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct CommentView {
     pub id: i64,
     pub author_id: i64,
@@ -482,6 +548,10 @@ pub fn routes<S: Store>() -> Router<App<S>> {
             get(list_comments::<S>).post(add_comment::<S>),
         )
         .route("/api/v1/cases/{id}/attachments", get(list_attachments::<S>))
+        .route(
+            "/api/v1/cases/{id}/links",
+            get(list_links::<S>).post(add_link::<S>),
+        )
         .route(
             "/api/v1/cases/{id}/parties/{party_id}/reveal",
             post(reveal::<S>),

@@ -100,6 +100,18 @@ pub struct TransitionRequest {
     pub attachment_ids: Vec<i64>,
 }
 
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// duplicate_of, repeat_of, child_of or related: how this case relates to the other.
+    pub kind: String,
+    #[serde(default)]
+    pub other_case_id: Option<i64>,
+    /// The other case by its number, instead of its id.
+    #[serde(default)]
+    pub other_case_no: Option<String>,
+}
+
 /// Personal data in clear, after a logged reveal.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PartyClear {
@@ -429,6 +441,72 @@ impl<S: Store> App<S> {
             },
         };
         Ok(self.store.apply_change(change).await?)
+    }
+
+    /// Link a case to another (duplicate-of, repeat-of, child-of, related). Both must be visible
+    /// to the user, who must be able to register cases where the first one is.
+    pub async fn link_cases(
+        &self,
+        who: &Principal,
+        id: i64,
+        req: LinkRequest,
+    ) -> AppResult<zhili_store::LinkRow> {
+        let kind: zhili_domain::case::LinkKind = req
+            .kind
+            .parse()
+            .map_err(|e: String| AppError::invalid("kind", e))?;
+        let case = self.case_for(who, id).await?;
+        if !who
+            .roles_in(scope_of(&case))
+            .iter()
+            .any(|r| r.may_register())
+        {
+            return Err(AppError::forbidden("your role may not link cases here"));
+        }
+        let other = match req
+            .other_case_no
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(no) => self
+                .store
+                .case_by_no(no)
+                .await
+                .map_err(|_| AppError::invalid("other_case_no", "no such case"))?,
+            None => match req.other_case_id {
+                Some(o) => self
+                    .store
+                    .get_case(o)
+                    .await
+                    .map_err(|_| AppError::invalid("other_case_id", "no such case"))?,
+                None => {
+                    return Err(AppError::invalid(
+                        "other_case_id",
+                        "name the other case by id or number",
+                    ));
+                }
+            },
+        };
+        if who.roles_in(scope_of(&other)).is_empty() {
+            return Err(AppError::invalid("other_case_id", "no such case"));
+        }
+        if other.id == case.id {
+            return Err(AppError::invalid(
+                "other_case_id",
+                "a case cannot be linked to itself",
+            ));
+        }
+        Ok(self
+            .store
+            .add_link(
+                case.id,
+                other.id,
+                kind.as_str(),
+                Some(who.user.id),
+                self.now(),
+            )
+            .await?)
     }
 
     /// Keep an uploaded file (type recognised from its bytes, size capped) for a later case or

@@ -550,6 +550,9 @@ struct DetailPage {
     extension_unit: &'static str,
     comments: Vec<(String, String, String)>,
     timeline: Vec<TimelineItem>,
+    links: Vec<(String, i64, String)>,
+    may_link: bool,
+    link_kinds: Vec<(&'static str, &'static str)>,
 }
 
 fn deadline_rows(clocks: &CaseClocks, ended: bool) -> Vec<DeadlineRow> {
@@ -619,6 +622,24 @@ fn timeline_item<S: Store>(app: &App<S>, names: &Names, kind: &str, e: &EventRow
         "deadline_overdue" => (
             format!("超期（{}）", s("clock_name")),
             "已升级通报部门负责人、指挥中心和镇领导".into(),
+        ),
+        "linked" => (
+            "关联案件".into(),
+            format!(
+                "{}{} #{}",
+                if s("direction") == "from" {
+                    "被关联："
+                } else {
+                    ""
+                },
+                s("kind")
+                    .parse::<zhili_domain::case::LinkKind>()
+                    .map(|k| k.label_zh())
+                    .unwrap_or_default(),
+                d.get("other_case_id")
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default()
+            ),
         ),
         "personal_data_revealed" => (
             "查看个人信息".into(),
@@ -733,6 +754,30 @@ pub async fn detail_page<S: Store>(
             .iter()
             .map(|e| timeline_item(app, &names, &c.kind, e))
             .collect(),
+        links: app
+            .store
+            .links(id)
+            .await?
+            .into_iter()
+            .map(|l| {
+                let name = l
+                    .kind
+                    .parse::<zhili_domain::case::LinkKind>()
+                    .map(|k| k.label_zh())
+                    .unwrap_or_default();
+                let label = if l.incoming {
+                    format!("被关联（对方{name}本案）")
+                } else {
+                    name.to_string()
+                };
+                (label, l.other_case_id, l.other_case_no)
+            })
+            .collect(),
+        may_link: roles.iter().any(|r| r.may_register()),
+        link_kinds: zhili_domain::case::LinkKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label_zh()))
+            .collect(),
         c: super::api::case_view(app, &c),
     };
     let status = if error.is_some() {
@@ -791,6 +836,41 @@ async fn transition<S: Store>(
                 .await
                 .unwrap_or_else(|e| e.into_response())
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    csrf: String,
+    kind: String,
+    other_case_no: String,
+}
+
+async fn link<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    Path(id): Path<i64>,
+    Form(f): Form<LinkForm>,
+) -> Response {
+    let result: AppResult<()> = async {
+        who.check_csrf(&f.csrf)?;
+        let req = super::LinkRequest {
+            kind: f.kind,
+            other_case_id: None,
+            other_case_no: Some(f.other_case_no),
+        };
+        app.link_cases(&who, id, req).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            WebError(e, Some(Layout::new(&who, "work"))).into_response()
+        }
+        Err(e) => detail_page(&app, &who, id, Some(format!("关联未完成：{}", e.message)))
+            .await
+            .unwrap_or_else(|e| e.into_response()),
     }
 }
 
@@ -873,5 +953,6 @@ pub fn routes<S: Store>() -> Router<App<S>> {
         .route("/cases/{id}", get(case_detail::<S>))
         .route("/cases/{id}/transitions", post(transition::<S>))
         .route("/cases/{id}/comments", post(comment::<S>))
+        .route("/cases/{id}/links", post(link::<S>))
         .route("/cases/{id}/parties/{pid}/reveal", post(reveal::<S>))
 }
