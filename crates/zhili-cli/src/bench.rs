@@ -571,8 +571,12 @@ where
         ),
         ("page 20 (cursor)".into(), "cursor=CURSOR".into()),
         (
-            "text q=井盖 (LIKE scan)".into(),
+            "text q=井盖 (LIKE, common word)".into(),
             "q=%E4%BA%95%E7%9B%96".into(),
+        ),
+        (
+            "text q=香芒东路499号 (LIKE, rare)".into(),
+            "q=%E9%A6%99%E8%8A%92%E4%B8%9C%E8%B7%AF499%E5%8F%B7".into(),
         ),
     ];
     let mut cursor = String::new();
