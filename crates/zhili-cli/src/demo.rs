@@ -170,19 +170,7 @@ struct Staff {
 
 async fn principal<S: Store>(app: &App<S>, username: &str) -> Result<Principal> {
     let user = app.store.user_by_name(username).await?;
-    let grants = app
-        .store
-        .user_grants(user.id)
-        .await?
-        .iter()
-        .map(|g| g.to_grant())
-        .collect();
-    Ok(Principal {
-        user,
-        grants,
-        token_id: 0,
-        session_token: None,
-    })
+    Principal::for_user(app, user).await.map_err(err)
 }
 
 fn err(e: AppError) -> anyhow::Error {

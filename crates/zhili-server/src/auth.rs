@@ -30,6 +30,23 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// A user with their grants, acting without a token (the CLI, the demo generator).
+    pub async fn for_user<S: Store>(app: &App<S>, user: UserRow) -> AppResult<Principal> {
+        let grants = app
+            .store
+            .user_grants(user.id)
+            .await?
+            .iter()
+            .map(|g| g.to_grant())
+            .collect();
+        Ok(Principal {
+            user,
+            grants,
+            token_id: 0,
+            session_token: None,
+        })
+    }
+
     pub fn roles_in(&self, scope: Scope<'_>) -> Vec<Role> {
         roles_in(&self.grants, scope)
     }
@@ -119,19 +136,10 @@ pub async fn authenticate<S: Store>(app: &App<S>, parts: &Parts) -> AppResult<Pr
             return Err(AppError::forbidden("missing or wrong X-CSRF-Token header"));
         }
     }
-    let grants = app
-        .store
-        .user_grants(user.id)
-        .await?
-        .iter()
-        .map(|g| g.to_grant())
-        .collect();
-    Ok(Principal {
-        user,
-        grants,
-        token_id: tok.id,
-        session_token: from_cookie.then_some(token),
-    })
+    let mut p = Principal::for_user(app, user).await?;
+    p.token_id = tok.id;
+    p.session_token = from_cookie.then_some(token);
+    Ok(p)
 }
 
 impl<S: Store> FromRequestParts<App<S>> for Principal {

@@ -319,6 +319,18 @@ macro_rules! impl_sql_store {
                 })
             }
 
+            /// An event on the system stream (users, grants, org changes, API tokens).
+            async fn sys_event(
+                conn: &mut Conn,
+                kind: &str,
+                actor_id: Option<i64>,
+                at: Timestamp,
+                data: serde_json::Value,
+            ) -> StoreResult<()> {
+                append(conn, SYS, None, &NewEvent { kind: kind.into(), actor_id, at, data }).await?;
+                Ok(())
+            }
+
             fn case_stream(id: i64) -> String {
                 format!("case:{id}")
             }
@@ -509,18 +521,7 @@ macro_rules! impl_sql_store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    append(
-                        &mut tx,
-                        SYS,
-                        None,
-                        &NewEvent {
-                            kind: "node_created".into(),
-                            actor_id: None,
-                            at: n.at,
-                            data: serde_json::json!({"node_id": id, "code": n.code, "name": n.name, "kind": n.kind}),
-                        },
-                    )
-                    .await?;
+                    sys_event(&mut tx, "node_created", None, n.at, serde_json::json!({"node_id": id, "code": n.code, "name": n.name, "kind": n.kind})).await?;
                     tx.commit().await?;
                     self.get_node(id).await
                 }
@@ -562,18 +563,7 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(|e| DbError::classify(e, "department code", "code"))?
                     .try_get("id")?;
-                    append(
-                        &mut tx,
-                        SYS,
-                        None,
-                        &NewEvent {
-                            kind: "department_created".into(),
-                            actor_id: None,
-                            at,
-                            data: serde_json::json!({"department_id": id, "code": code, "name": name}),
-                        },
-                    )
-                    .await?;
+                    sys_event(&mut tx, "department_created", None, at, serde_json::json!({"department_id": id, "code": code, "name": name})).await?;
                     tx.commit().await?;
                     Ok(DepartmentRow { id, node_id, code: code.into(), name: name.into() })
                 }
@@ -613,18 +603,7 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(|e| DbError::classify(e, "username", "username"))?
                     .try_get("id")?;
-                    append(
-                        &mut tx,
-                        SYS,
-                        None,
-                        &NewEvent {
-                            kind: "user_created".into(),
-                            actor_id,
-                            at,
-                            data: serde_json::json!({"user_id": id, "username": u.username}),
-                        },
-                    )
-                    .await?;
+                    sys_event(&mut tx, "user_created", actor_id, at, serde_json::json!({"user_id": id, "username": u.username})).await?;
                     tx.commit().await?;
                     self.get_user(id).await
                 }
@@ -680,18 +659,7 @@ macro_rules! impl_sql_store {
                             .execute(&mut *tx)
                             .await?;
                     }
-                    append(
-                        &mut tx,
-                        SYS,
-                        None,
-                        &NewEvent {
-                            kind: if disabled { "user_disabled" } else { "user_enabled" }.into(),
-                            actor_id,
-                            at,
-                            data: serde_json::json!({"user_id": id}),
-                        },
-                    )
-                    .await?;
+                    sys_event(&mut tx, if disabled { "user_disabled" } else { "user_enabled" }, actor_id, at, serde_json::json!({"user_id": id})).await?;
                     tx.commit().await?;
                     Ok(())
                 }
@@ -719,18 +687,7 @@ macro_rules! impl_sql_store {
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    append(
-                        &mut tx,
-                        SYS,
-                        None,
-                        &NewEvent {
-                            kind: "password_changed".into(),
-                            actor_id,
-                            at,
-                            data: serde_json::json!({"user_id": id}),
-                        },
-                    )
-                    .await?;
+                    sys_event(&mut tx, "password_changed", actor_id, at, serde_json::json!({"user_id": id})).await?;
                     tx.commit().await?;
                     Ok(())
                 }
@@ -761,18 +718,7 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(|e| DbError::classify(e, "grant", "department_id"))?
                     .try_get("id")?;
-                    append(
-                        &mut tx,
-                        SYS,
-                        None,
-                        &NewEvent {
-                            kind: "grant_added".into(),
-                            actor_id,
-                            at,
-                            data: serde_json::json!({"user_id": user_id, "role": role, "node_id": node_id, "department_id": department_id}),
-                        },
-                    )
-                    .await?;
+                    sys_event(&mut tx, "grant_added", actor_id, at, serde_json::json!({"user_id": user_id, "role": role, "node_id": node_id, "department_id": department_id})).await?;
                     tx.commit().await?;
                     Ok(GrantRow { id, user_id, role, node_id, node_path: path, department_id })
                 }
@@ -812,18 +758,7 @@ macro_rules! impl_sql_store {
                     .map_err(|e| DbError::classify(e, "token", "user_id"))?
                     .try_get("id")?;
                     if kind == TokenKind::Api {
-                        append(
-                            &mut tx,
-                            SYS,
-                            None,
-                            &NewEvent {
-                                kind: "api_token_created".into(),
-                                actor_id: Some(user_id),
-                                at,
-                                data: serde_json::json!({"token_id": id, "user_id": user_id, "name": name}),
-                            },
-                        )
-                        .await?;
+                        sys_event(&mut tx, "api_token_created", Some(user_id), at, serde_json::json!({"token_id": id, "user_id": user_id, "name": name})).await?;
                     }
                     tx.commit().await?;
                     Ok(TokenRow { id, user_id, kind, name: name.into(), created_at: at, expires_at, revoked_at: None })
@@ -885,18 +820,7 @@ macro_rules! impl_sql_store {
                         .execute(&mut *tx)
                         .await?;
                     if kind == "api" {
-                        append(
-                            &mut tx,
-                            SYS,
-                            None,
-                            &NewEvent {
-                                kind: "api_token_revoked".into(),
-                                actor_id: Some(user_id),
-                                at,
-                                data: serde_json::json!({"token_id": token_id}),
-                            },
-                        )
-                        .await?;
+                        sys_event(&mut tx, "api_token_revoked", Some(user_id), at, serde_json::json!({"token_id": token_id})).await?;
                     }
                     tx.commit().await?;
                     Ok(())
