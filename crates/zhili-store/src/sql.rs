@@ -269,11 +269,47 @@ macro_rules! impl_sql_store {
                 };
                 let prev_seq: i64 = head.try_get("seq")?;
                 let prev_hash: String = head.try_get("hash")?;
+                let e = write_event(conn, stream, case_id, ev, prev_seq, &prev_hash).await?;
+                sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE stream = $3")
+                    .bind(e.seq)
+                    .bind(&e.hash)
+                    .bind(stream)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(e)
+            }
+
+            /// The first event of a new stream (a case just created): no head to lock yet.
+            async fn append_first(
+                conn: &mut Conn,
+                stream: &str,
+                case_id: Option<i64>,
+                ev: &NewEvent,
+            ) -> StoreResult<EventRow> {
+                let e = write_event(conn, stream, case_id, ev, 0, audit::GENESIS).await?;
+                sqlx::query("INSERT INTO chain_heads (stream, seq, hash) VALUES ($1, $2, $3)")
+                    .bind(stream)
+                    .bind(e.seq)
+                    .bind(&e.hash)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(e)
+            }
+
+            /// Insert an event after `(prev_seq, prev_hash)`; the caller updates the head.
+            async fn write_event(
+                conn: &mut Conn,
+                stream: &str,
+                case_id: Option<i64>,
+                ev: &NewEvent,
+                prev_seq: i64,
+                prev_hash: &str,
+            ) -> StoreResult<EventRow> {
                 let seq = prev_seq + 1;
                 let data = ev.data.to_string();
                 let at_ms = ms(ev.at);
                 let hash = audit::link_hash(
-                    &prev_hash,
+                    prev_hash,
                     &audit::ChainLink {
                         stream,
                         seq,
@@ -294,18 +330,12 @@ macro_rules! impl_sql_store {
                 .bind(ev.actor_id)
                 .bind(at_ms)
                 .bind(&data)
-                .bind(&prev_hash)
+                .bind(prev_hash)
                 .bind(&hash)
                 .bind(audit::HASH_ALG)
                 .fetch_one(&mut *conn)
                 .await?
                 .try_get("id")?;
-                sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE stream = $3")
-                    .bind(seq)
-                    .bind(&hash)
-                    .bind(stream)
-                    .execute(&mut *conn)
-                    .await?;
                 Ok(EventRow {
                     id,
                     seq,
@@ -903,7 +933,7 @@ macro_rules! impl_sql_store {
                     link_attachments(&mut tx, id, &c.attachment_ids).await?;
                     let mut data = c.event_data.clone();
                     data["case_no"] = serde_json::json!(case_no.as_str());
-                    append(
+                    append_first(
                         &mut tx,
                         &case_stream(id),
                         Some(id),
