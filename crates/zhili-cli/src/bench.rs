@@ -21,7 +21,7 @@ use clap::Args;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use zhili_domain::case::CaseClocks;
-use zhili_domain::clock::ManualClock;
+use zhili_domain::clock::{Clock, ManualClock};
 use zhili_domain::org::NodeKind;
 use zhili_server::App;
 use zhili_server::config::Settings;
@@ -355,7 +355,8 @@ macro_rules! raw_ceiling {
     }};
 }
 
-pub async fn run(args: &BenchArgs) -> Result<()> {
+/// Run the benchmarks; `clock` is the real clock (the loaded cases are placed around its time).
+pub async fn run(args: &BenchArgs, clock: &dyn Clock) -> Result<()> {
     let backends: Vec<&str> = match args.backend.as_str() {
         "both" => vec!["sqlite", "postgres"],
         "sqlite" => vec!["sqlite"],
@@ -394,7 +395,7 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
                     .max_connections(32)
                     .connect_with(opts)
                     .await?;
-                bench_backend(args, store, &settings, &data_dir, None, |n, conc| {
+                bench_backend(args, clock.now(), store, &settings, &data_dir, None, |n, conc| {
                     let raw = raw.clone();
                     async move {
                         Ok(raw_ceiling!(raw, "CREATE TABLE IF NOT EXISTS bench_raw (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL, at INTEGER NOT NULL)", n, conc))
@@ -417,7 +418,7 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
                     .connect(&url)
                     .await?;
                 let u = url.clone();
-                bench_backend(args, store, &settings, &data_dir, Some(&u), |n, conc| {
+                bench_backend(args, clock.now(), store, &settings, &data_dir, Some(&u), |n, conc| {
                     let raw = raw.clone();
                     async move {
                         Ok(raw_ceiling!(raw, "CREATE TABLE IF NOT EXISTS bench_raw (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL, at BIGINT NOT NULL)", n, conc))
@@ -438,8 +439,10 @@ pub async fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn bench_backend<S, R, RF, L, LF>(
     args: &BenchArgs,
+    real_now: chrono::DateTime<chrono::Utc>,
     store: S,
     settings: &Settings,
     data_dir: &str,
@@ -454,7 +457,6 @@ where
     L: FnOnce(App<S>, Arc<Town>, usize) -> LF,
     LF: std::future::Future<Output = Result<()>>,
 {
-    let real_now = chrono::Utc::now();
     let clock = Arc::new(ManualClock::new(real_now));
     let crypto = zhili_server::load_or_create_key(settings).map_err(anyhow::Error::msg)?;
     let app =

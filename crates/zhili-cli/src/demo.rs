@@ -207,8 +207,13 @@ struct Plan {
     cancel: bool,
 }
 
-pub async fn build<S: Store>(store: S, s: &Settings, args: &DemoArgs) -> Result<Demo> {
-    let real_now = chrono::Utc::now();
+/// Build the demo town; `real_now` is the real clock's time, where the simulated year ends.
+pub async fn build<S: Store>(
+    store: S,
+    s: &Settings,
+    args: &DemoArgs,
+    real_now: Timestamp,
+) -> Result<Demo> {
     let (start, end) = match args.year {
         Some(y) => {
             let a = from_local(

@@ -221,7 +221,7 @@ async fn main() -> Result<()> {
                     if st.case_count().await? > 0 || !st.list_users().await?.is_empty() {
                         bail!("the database is not empty; the demo town needs an empty one (use a new --data-dir)");
                     }
-                    let d = demo::build(st, &s2, &args).await?;
+                    let d = demo::build(st, &s2, &args, SystemClock.now()).await?;
                     eprintln!("{} cases, {} users", d.cases, d.users.len());
                     Ok(())
                 })
@@ -241,7 +241,7 @@ async fn main() -> Result<()> {
             })
             .await
         }
-        Command::Bench(args) => bench::run(&args).await,
+        Command::Bench(args) => bench::run(&args, &SystemClock).await,
         Command::Scan => {
             let s2 = s.clone();
             with_store(&s, |b| async move {
@@ -259,7 +259,13 @@ async fn main() -> Result<()> {
 
 async fn serve<S: Store>(store: S, s: &Settings, demo: bool) -> Result<()> {
     if demo && store.list_users().await?.is_empty() {
-        demo::build(store.clone(), s, &demo::DemoArgs::default()).await?;
+        demo::build(
+            store.clone(),
+            s,
+            &demo::DemoArgs::default(),
+            SystemClock.now(),
+        )
+        .await?;
     }
     let a = app(store, s, Arc::new(SystemClock))?;
     zhili_server::jobs::spawn_deadline_scan(a.clone());
