@@ -120,6 +120,7 @@ test('log in, register a case, dispatch it, sign it', async () => {
     await page.goto(`${base}/dashboard`);
     assert.match(await page.textContent('h1'), /统计指标/);
     assert.ok(await page.locator('#indicators tbody tr').count() >= 1);
+    await page.waitForSelector('#trend canvas');
     await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
   } finally {
     await b.close();

@@ -27,6 +27,8 @@ struct Dashboard {
     headers: Vec<&'static str>,
     rows: Vec<(String, Vec<String>, f64)>,
     as_of: String,
+    /// The monthly trend for the chart, as JSON.
+    trend: String,
 }
 
 const GROUPINGS: &[(&str, &str)] = &[
@@ -48,6 +50,31 @@ async fn dashboard<S: Store>(
     }
     let report = match app.indicators(&who, &q).await {
         Ok(r) => r,
+        Err(e) => return WebError(e, Some(Layout::new(&who, "dash"))).into_response(),
+    };
+    let monthly = IndicatorQuery {
+        group_by: Some("month".into()),
+        ..q.clone()
+    };
+    let trend = match app.indicators(&who, &monthly).await {
+        Ok(r) => {
+            let v = |id: &str, scale: f64| -> Vec<serde_json::Value> {
+                r.rows
+                    .iter()
+                    .map(|row| match row.values.get(id).copied().flatten() {
+                        Some(x) => serde_json::json!((x * scale * 100.0).round() / 100.0),
+                        None => serde_json::Value::Null,
+                    })
+                    .collect()
+            };
+            serde_json::json!({
+                "months": r.rows.iter().map(|row| row.label.clone()).collect::<Vec<_>>(),
+                "received": v("received", 1.0),
+                "closed": v("closed", 1.0),
+                "closure_rate": v("closure_rate", 100.0),
+            })
+            .to_string()
+        }
         Err(e) => return WebError(e, Some(Layout::new(&who, "dash"))).into_response(),
     };
     let date = |t| {
@@ -138,6 +165,7 @@ async fn dashboard<S: Store>(
         headers,
         rows,
         as_of: fmt_time(report.as_of),
+        trend,
     };
     render(&page)
 }

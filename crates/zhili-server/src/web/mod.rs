@@ -170,6 +170,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/htmx.min.js"),
     ),
+    (
+        "echarts.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/echarts.min.js"),
+    ),
+    (
+        "dashboard.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/dashboard.js"),
+    ),
 ];
 
 async fn asset(Path(name): Path<String>) -> Response {
