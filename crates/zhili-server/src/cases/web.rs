@@ -154,24 +154,8 @@ async fn workbench_page<S: Store>(
     let todo = q.todo.as_deref() != Some("0");
     let list = ListQuery {
         state: q.state.clone(),
-        department_id: q
-            .department_id
-            .as_deref()
-            .filter(|v| !v.is_empty())
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| AppError::invalid("department_id", "not a department"))
-            })
-            .transpose()?,
-        node_id: q
-            .node_id
-            .as_deref()
-            .filter(|v| !v.is_empty())
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| AppError::invalid("node_id", "not a node"))
-            })
-            .transpose()?,
+        department_id: parse_opt("department_id", q.department_id.as_deref())?,
+        node_id: parse_opt("node_id", q.node_id.as_deref())?,
         overdue: q
             .overdue
             .as_deref()
@@ -415,16 +399,22 @@ fn field_str(fields: &HashMap<String, String>, k: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn parse_field<T: std::str::FromStr>(
-    fields: &HashMap<String, String>,
-    k: &str,
-) -> AppResult<Option<T>> {
-    field_str(fields, k)
+/// A form or query value: empty is none, anything else must parse.
+fn parse_opt<T: std::str::FromStr>(k: &str, v: Option<&str>) -> AppResult<Option<T>> {
+    v.map(str::trim)
+        .filter(|v| !v.is_empty())
         .map(|v| {
             v.parse::<T>()
                 .map_err(|_| AppError::invalid(k, format!("`{v}` is not valid for {k}")))
         })
         .transpose()
+}
+
+fn parse_field<T: std::str::FromStr>(
+    fields: &HashMap<String, String>,
+    k: &str,
+) -> AppResult<Option<T>> {
+    parse_opt(k, fields.get(k).map(String::as_str))
 }
 
 async fn create_case<S: Store>(
