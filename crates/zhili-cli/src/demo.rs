@@ -621,7 +621,7 @@ async fn create_one<S: Store>(
         parties,
         attachment_ids: vec![],
     };
-    let c = app.create_case(who, req).await.map_err(err)?;
+    let c = app.create_case(who, req).await.map_err(err)?.case;
     let plan = Plan {
         dept,
         return_first: rng.random_bool(0.04),

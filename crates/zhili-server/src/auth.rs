@@ -119,7 +119,7 @@ pub async fn authenticate<S: Store>(app: &App<S>, parts: &Parts) -> AppResult<Pr
             None => return Err(AppError::unauthorized()),
         },
     };
-    let Some((tok, user)) = app.store.find_token(&token_hash(&token), app.now()).await? else {
+    let Some(found) = app.store.find_token(&token_hash(&token), app.now()).await? else {
         return Err(AppError::unauthorized());
     };
     // The API used with the web cookie must carry the CSRF header on every change.
@@ -136,10 +136,12 @@ pub async fn authenticate<S: Store>(app: &App<S>, parts: &Parts) -> AppResult<Pr
             return Err(AppError::forbidden("missing or wrong X-CSRF-Token header"));
         }
     }
-    let mut p = Principal::for_user(app, user).await?;
-    p.token_id = tok.id;
-    p.session_token = from_cookie.then_some(token);
-    Ok(p)
+    Ok(Principal {
+        user: found.user,
+        grants: found.grants.iter().map(|g| g.to_grant()).collect(),
+        token_id: found.token.id,
+        session_token: from_cookie.then_some(token),
+    })
 }
 
 impl<S: Store> FromRequestParts<App<S>> for Principal {

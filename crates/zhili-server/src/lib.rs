@@ -48,6 +48,16 @@ pub struct AppInner<S> {
     pub crypto: Crypto,
     pub blobs: Blobs,
     pub settings: Settings,
+    /// Org nodes' paths and names, read once: a node's place in the tree never changes.
+    node_refs: std::sync::RwLock<std::collections::HashMap<i64, NodeRef>>,
+}
+
+/// Where an org node sits in the tree, and its name.
+#[derive(Debug, Clone)]
+pub struct NodeRef {
+    pub id: i64,
+    pub path: String,
+    pub name: String,
 }
 
 impl<S: Store> std::ops::Deref for App<S> {
@@ -163,8 +173,27 @@ impl<S: Store> App<S> {
                 crypto,
                 blobs,
                 settings,
+                node_refs: Default::default(),
             }),
         })
+    }
+
+    /// A node's path and name, from memory after the first read.
+    pub async fn node_ref(&self, id: i64) -> Result<NodeRef, zhili_store::DbError> {
+        if let Some(n) = self.node_refs.read().expect("node cache").get(&id) {
+            return Ok(n.clone());
+        }
+        let n = self.store.get_node(id).await?;
+        let r = NodeRef {
+            id: n.id,
+            path: n.path,
+            name: n.name,
+        };
+        self.node_refs
+            .write()
+            .expect("node cache")
+            .insert(id, r.clone());
+        Ok(r)
     }
 
     pub fn deadlines(&self) -> Deadlines<'_> {

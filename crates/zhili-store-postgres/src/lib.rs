@@ -13,6 +13,7 @@ use zhili_store::StoreResult;
 pub struct PgStore {
     read: PgPool,
     write: PgPool,
+    creates: zhili_store::batch::Batcher<zhili_store::NewCase, zhili_store::CreatedCase>,
 }
 
 impl PgStore {
@@ -26,6 +27,7 @@ impl PgStore {
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(PgStore {
             read: pool.clone(),
+            creates: PgStore::case_queue(pool.clone()),
             write: pool,
         })
     }
@@ -74,5 +76,8 @@ zhili_store::impl_sql_store!(
     PgStore,
     sqlx::Postgres,
     backend = "postgres",
-    claim = "FOR UPDATE SKIP LOCKED"
+    claim = "FOR UPDATE SKIP LOCKED",
+    begin = "BEGIN",
+    next_ids = "SELECT nextval(pg_get_serial_sequence('cases', 'id')) AS id FROM generate_series(1, $1::bigint) ORDER BY 1",
+    parallel_batches = 2
 );

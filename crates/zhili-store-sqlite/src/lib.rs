@@ -16,6 +16,7 @@ use zhili_store::StoreResult;
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
+    creates: zhili_store::batch::Batcher<zhili_store::NewCase, zhili_store::CreatedCase>,
 }
 
 impl SqliteStore {
@@ -37,7 +38,11 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(SqliteStore { read, write })
+        Ok(SqliteStore {
+            read,
+            creates: SqliteStore::case_queue(write.clone()),
+            write,
+        })
     }
 
     /// The pool that writes, for tests that tamper with rows directly.
@@ -46,4 +51,16 @@ impl SqliteStore {
     }
 }
 
-zhili_store::impl_sql_store!(SqliteStore, sqlx::Sqlite, backend = "sqlite", claim = "");
+// New cases take their ids inside an immediate (write-locked) transaction: the next ids after
+// the largest ever given (AUTOINCREMENT keeps it in sqlite_sequence).
+zhili_store::impl_sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    backend = "sqlite",
+    claim = "",
+    begin = "BEGIN IMMEDIATE",
+    next_ids = "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1) \
+                SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'cases'), 0), \
+                coalesce((SELECT max(id) FROM cases), 0)) + i AS id FROM s ORDER BY i",
+    parallel_batches = 1
+);

@@ -33,7 +33,8 @@ conformance_tests!(
     list_filters_and_visibility,
     deadline_scan,
     counts,
-    audit_chain
+    audit_chain,
+    concurrent_creation
 );
 
 #[test]

@@ -22,6 +22,7 @@ pub const TESTS: &[&str] = &[
     "deadline_scan",
     "counts",
     "audit_chain",
+    "concurrent_creation",
 ];
 
 pub async fn run<S: Store>(name: &str, s: S) {
@@ -33,6 +34,7 @@ pub async fn run<S: Store>(name: &str, s: S) {
         "deadline_scan" => deadline_scan(s).await,
         "counts" => counts(s).await,
         "audit_chain" => audit_chain(s).await,
+        "concurrent_creation" => concurrent_creation(s).await,
         other => panic!("no conformance test {other}"),
     }
 }
@@ -241,7 +243,12 @@ async fn tokens<S: Store>(s: S) {
         .await
         .unwrap();
     let found = s.find_token("hash1", now).await.unwrap().unwrap();
-    assert_eq!(found.1.id, t.dispatcher.id);
+    assert_eq!(found.user.id, t.dispatcher.id);
+    assert_eq!(found.token.user_id, t.dispatcher.id);
+    // The user's grants come with the token.
+    assert_eq!(found.grants.len(), 1);
+    assert_eq!(found.grants[0].role, Role::Dispatcher);
+    assert_eq!(found.grants[0].node_id, Some(t.town.id));
     assert!(s.find_token("nope", now).await.unwrap().is_none());
     // Expired sessions are not found.
     s.create_token(
@@ -281,7 +288,8 @@ async fn case_lifecycle<S: Store>(s: S) {
     let c = s
         .create_case(new_case(t.v1.id, t.dispatcher.id, t0, "垃圾堆放"))
         .await
-        .unwrap();
+        .unwrap()
+        .case;
     assert_eq!(c.case_no, format!("2021GE{:07}", c.id));
     assert_eq!(c.node_path, t.v1.path);
     assert_eq!(c.village_id, Some(t.v1.id));
@@ -373,7 +381,8 @@ async fn case_lifecycle<S: Store>(s: S) {
     let other = s
         .create_case(new_case(t.v2.id, t.dispatcher.id, t0, "同一处垃圾"))
         .await
-        .unwrap();
+        .unwrap()
+        .case;
     let l = s
         .add_link(other.id, c.id, "duplicate_of", Some(t.dispatcher.id), t0)
         .await
@@ -441,7 +450,8 @@ async fn list_filters_and_visibility<S: Store>(s: S) {
                 title,
             ))
             .await
-            .unwrap();
+            .unwrap()
+            .case;
         ids.push(c.id);
     }
     let all = CaseFilter {
@@ -535,7 +545,8 @@ async fn deadline_scan<S: Store>(s: S) {
     let c = s
         .create_case(new_case(t.v1.id, t.dispatcher.id, t0, "井盖缺失"))
         .await
-        .unwrap();
+        .unwrap()
+        .case;
     let decide = |now: Timestamp| {
         move |row: &CaseRow| {
             let mut clocks = row.clocks.clone();
@@ -607,7 +618,8 @@ async fn counts<S: Store>(s: S) {
                 "x",
             ))
             .await
-            .unwrap();
+            .unwrap()
+            .case;
         if i < 2 {
             let mut clocks = c.clocks.clone();
             // The first is closed in time, the second after its overall deadline.
@@ -719,7 +731,8 @@ async fn audit_chain<S: Store>(s: S) {
                 "x",
             ))
             .await
-            .unwrap();
+            .unwrap()
+            .case;
         s.add_comment(c.id, t.dispatcher.id, "备注", at("2021-06-02 09:00"))
             .await
             .unwrap();
@@ -730,4 +743,93 @@ async fn audit_chain<S: Store>(s: S) {
     assert_eq!(summary.streams, 4);
     // sys: 3 nodes, 1 department, 1 user, 1 grant; each case: created + comment.
     assert_eq!(summary.events, 6 + 3 * 2);
+}
+
+/// Many cases created at once share transactions (group commit); a bad one among them fails
+/// alone with its own error and the others are written whole, each with a valid chain.
+async fn concurrent_creation<S: Store>(s: S) {
+    let t = town(&s).await;
+    let when = at("2021-06-01 09:00");
+    let mut tasks = Vec::new();
+    for i in 0..120i64 {
+        let s = s.clone();
+        let mut c = new_case(
+            if i % 2 == 0 { t.v1.id } else { t.v2.id },
+            t.dispatcher.id,
+            when + Duration::seconds(i),
+            &format!("同时登记 {i}"),
+        );
+        match i {
+            17 => c.node_id = 999_999,
+            55 => c.department_id = Some(999_999),
+            90 => c.attachment_ids = vec![999_999],
+            _ => c.department_id = Some(t.dept.id),
+        }
+        tasks.push(tokio::spawn(async move { (i, s.create_case(c).await) }));
+    }
+    let mut made = Vec::new();
+    for task in tasks {
+        let (i, r) = task.await.unwrap();
+        match i {
+            17 => assert!(
+                matches!(r, Err(DbError::BadReference { field: "node_id" })),
+                "{r:?}"
+            ),
+            55 => assert!(matches!(r, Err(DbError::BadReference { .. })), "{r:?}"),
+            90 => assert!(
+                matches!(
+                    r,
+                    Err(DbError::BadReference {
+                        field: "attachment_ids"
+                    })
+                ),
+                "{r:?}"
+            ),
+            _ => {
+                let made_case = r.unwrap();
+                assert_eq!(made_case.parties.len(), 1);
+                assert_eq!(made_case.parties[0].name_masked, "张*");
+                let c = made_case.case;
+                assert_eq!(c.title, format!("同时登记 {i}"));
+                assert_eq!(c.version, 1);
+                assert_eq!(c.department_id, Some(t.dept.id));
+                assert!(
+                    c.case_no.ends_with(&format!("{:07}", c.id)),
+                    "{}",
+                    c.case_no
+                );
+                let want = if i % 2 == 0 { t.v1.id } else { t.v2.id };
+                assert_eq!(c.village_id, Some(want));
+                made.push(c);
+            }
+        }
+    }
+    assert_eq!(made.len(), 117);
+    let mut ids: Vec<i64> = made.iter().map(|c| c.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 117, "every case has its own id");
+    assert_eq!(
+        s.case_count().await.unwrap(),
+        117,
+        "nothing of the failed ones was written"
+    );
+    for c in &made {
+        let got = s.get_case(c.id).await.unwrap();
+        assert_eq!(got.case_no, c.case_no);
+        assert_eq!(s.parties(c.id).await.unwrap().len(), 1);
+        let tl = s.timeline(c.id).await.unwrap();
+        assert_eq!(tl.len(), 1);
+        assert_eq!(tl[0].kind, "created");
+        assert_eq!(tl[0].data["case_no"], serde_json::json!(c.case_no));
+    }
+    let summary = verify_chain(&s, 50).await.unwrap().unwrap();
+    assert_eq!(summary.streams, 118, "117 cases and the system stream");
+    // A case made afterwards takes the next id.
+    let next = s
+        .create_case(new_case(t.v1.id, t.dispatcher.id, when, "之后"))
+        .await
+        .unwrap()
+        .case;
+    assert!(next.id > *ids.last().unwrap());
 }

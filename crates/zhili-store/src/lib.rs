@@ -14,6 +14,7 @@ use zhili_domain::org::{Grant, NodeKind, Role};
 pub use sqlx;
 
 #[doc(hidden)]
+pub mod batch;
 pub mod sql;
 
 #[cfg(feature = "conformance")]
@@ -528,12 +529,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         at: Timestamp,
         expires_at: Option<Timestamp>,
     ) -> impl Future<Output = StoreResult<TokenRow>> + Send;
-    /// The live (not revoked, not expired at `now`) token with this hash, and its enabled user.
+    /// The live (not revoked, not expired at `now`) token with this hash, its enabled user and
+    /// the user's grants: everything a request's authentication needs, in one query.
     fn find_token(
         &self,
         token_hash: &str,
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Option<(TokenRow, UserRow)>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<FoundToken>>> + Send;
     fn list_tokens(&self, user_id: i64) -> impl Future<Output = StoreResult<Vec<TokenRow>>> + Send;
     fn revoke_token(
         &self,
@@ -542,7 +544,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     // Cases
-    fn create_case(&self, c: NewCase) -> impl Future<Output = StoreResult<CaseRow>> + Send;
+    fn create_case(&self, c: NewCase) -> impl Future<Output = StoreResult<CreatedCase>> + Send;
     fn get_case(&self, id: i64) -> impl Future<Output = StoreResult<CaseRow>> + Send;
     fn case_by_no(&self, case_no: &str) -> impl Future<Output = StoreResult<CaseRow>> + Send;
     fn list_cases(&self, f: &CaseFilter) -> impl Future<Output = StoreResult<Vec<CaseRow>>> + Send;
@@ -614,6 +616,21 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Vec<StoredLink>>> + Send;
     fn chain_heads(&self) -> impl Future<Output = StoreResult<Vec<ChainHead>>> + Send;
     fn case_count(&self) -> impl Future<Output = StoreResult<i64>> + Send;
+}
+
+/// A case just written, with its parties as stored.
+#[derive(Debug, Clone)]
+pub struct CreatedCase {
+    pub case: CaseRow,
+    pub parties: Vec<PartyRow>,
+}
+
+/// A live token with its user and the user's grants.
+#[derive(Debug, Clone)]
+pub struct FoundToken {
+    pub token: TokenRow,
+    pub user: UserRow,
+    pub grants: Vec<GrantRow>,
 }
 
 /// What `verify_chain` checked.

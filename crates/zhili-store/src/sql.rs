@@ -106,7 +106,8 @@ macro_rules! case_select {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! impl_sql_store {
-    ($ty:ty, $db:ty, backend = $backend:literal, claim = $claim:literal) => {
+    ($ty:ty, $db:ty, backend = $backend:literal, claim = $claim:literal, begin = $begin:literal,
+     next_ids = $next_ids:literal, parallel_batches = $parallel:literal) => {
         const _: () = {
             use $crate::sql::{ms, opt_ts, parse, ts};
             use $crate::sqlx::{self, Row};
@@ -279,23 +280,6 @@ macro_rules! impl_sql_store {
                 Ok(e)
             }
 
-            /// The first event of a new stream (a case just created): no head to lock yet.
-            async fn append_first(
-                conn: &mut Conn,
-                stream: &str,
-                case_id: Option<i64>,
-                ev: &NewEvent,
-            ) -> StoreResult<EventRow> {
-                let e = write_event(conn, stream, case_id, ev, 0, audit::GENESIS).await?;
-                sqlx::query("INSERT INTO chain_heads (stream, seq, hash) VALUES ($1, $2, $3)")
-                    .bind(stream)
-                    .bind(e.seq)
-                    .bind(&e.hash)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(e)
-            }
-
             /// Insert an event after `(prev_seq, prev_hash)`; the caller updates the head.
             async fn write_event(
                 conn: &mut Conn,
@@ -347,6 +331,224 @@ macro_rules! impl_sql_store {
                     data: ev.data.clone(),
                     hash,
                 })
+            }
+
+            impl $ty {
+                /// The group-commit queue that new cases go through (see [`batch`]).
+                fn case_queue(write: sqlx::Pool<$db>) -> $crate::batch::Batcher<NewCase, CreatedCase> {
+                    $crate::batch::Batcher::spawn(64, $parallel, move |items| {
+                        let write = write.clone();
+                        async move { create_cases(&write, items).await }
+                    })
+                }
+            }
+
+            /// Create a batch of cases in one transaction. When the batch fails, each case is
+            /// tried alone, so that a bad one fails by itself with its own error.
+            async fn create_cases(
+                pool: &sqlx::Pool<$db>,
+                items: Vec<NewCase>,
+            ) -> Vec<StoreResult<CreatedCase>> {
+                if items.len() > 1
+                    && let Ok(rows) = create_batch(pool, &items).await
+                {
+                    return rows.into_iter().map(Ok).collect();
+                }
+                let mut out = Vec::with_capacity(items.len());
+                for c in &items {
+                    out.push(
+                        create_batch(pool, std::slice::from_ref(c))
+                            .await
+                            .map(|mut rows| rows.remove(0)),
+                    );
+                }
+                out
+            }
+
+            /// Insert cases with their parties, attachments, and the first event of each one's
+            /// audit chain: a few multi-row statements for the whole batch, one commit.
+            async fn create_batch(pool: &sqlx::Pool<$db>, items: &[NewCase]) -> StoreResult<Vec<CreatedCase>> {
+                use std::collections::HashMap;
+                let mut tx = pool.begin_with($begin).await?;
+                // Each node's path and the village it lies in.
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT n.id, n.path, (SELECT v.id FROM org_nodes v WHERE v.kind = 'village' AND n.path LIKE v.path || '%') AS village_id \
+                     FROM org_nodes n WHERE n.id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for c in items {
+                    sep.push_bind(c.node_id);
+                }
+                qb.push(")");
+                let mut nodes: HashMap<i64, (String, Option<i64>)> = HashMap::new();
+                for r in qb.build().fetch_all(&mut *tx).await? {
+                    nodes.insert(r.try_get("id")?, (r.try_get("path")?, r.try_get("village_id")?));
+                }
+                let ids: Vec<i64> = sqlx::query($next_ids)
+                    .bind(items.len() as i64)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<i64, _>("id"))
+                    .collect::<Result<_, _>>()?;
+                if ids.len() != items.len() {
+                    return Err(DbError::Corrupt("case id allocation returned too few ids".into()));
+                }
+                struct Prepared<'a> {
+                    id: i64,
+                    case_no: String,
+                    c: &'a NewCase,
+                    path: &'a str,
+                    village_id: Option<i64>,
+                    clocks: (String, &'static str, Option<i64>, Option<i64>),
+                }
+                let mut prepared = Vec::with_capacity(items.len());
+                for (c, &id) in items.iter().zip(&ids) {
+                    let (path, village_id) = nodes
+                        .get(&c.node_id)
+                        .ok_or(DbError::BadReference { field: "node_id" })?;
+                    let year = chrono::Datelike::year(&zhili_domain::clock::to_local(c.at));
+                    prepared.push(Prepared {
+                        id,
+                        case_no: zhili_domain::case::CaseNo::new(year, &c.kind, id).as_str().to_string(),
+                        c,
+                        path,
+                        village_id: *village_id,
+                        clocks: clock_columns(&c.clocks)?,
+                    });
+                }
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO cases (id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
+                     node_id, node_path, department_id, created_by, created_at, created_month, registered_at, updated_at, \
+                     version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns, village_id) ",
+                );
+                qb.push_values(&prepared, |mut b, p| {
+                    let at = ms(p.c.at);
+                    b.push_bind(p.id)
+                        .push_bind(p.case_no.clone())
+                        .push_bind(p.c.kind.clone())
+                        .push_bind(p.c.category.clone())
+                        .push_bind(p.c.channel.as_str())
+                        .push_bind(p.c.priority.as_str())
+                        .push_bind(p.c.state.clone())
+                        .push_bind(p.c.title.clone())
+                        .push_bind(p.c.content.clone())
+                        .push_bind(p.c.address.clone())
+                        .push_bind(p.c.lat)
+                        .push_bind(p.c.lon)
+                        .push_bind(p.c.node_id)
+                        .push_bind(p.path.to_string())
+                        .push_bind(p.c.department_id)
+                        .push_bind(p.c.created_by)
+                        .push_bind(at)
+                        .push_bind($crate::sql::month_of(p.c.at))
+                        .push_bind(p.c.registered.then_some(at))
+                        .push_bind(at)
+                        .push_bind(1i64)
+                        .push_bind(p.clocks.0.clone())
+                        .push_bind(p.clocks.1)
+                        .push_bind(p.clocks.2)
+                        .push_bind(p.clocks.3)
+                        .push_bind(0i64)
+                        .push_bind(0i64)
+                        .push_bind(p.village_id);
+                });
+                qb.push(concat!(" RETURNING ", $crate::case_columns!()));
+                let mut rows: HashMap<i64, CaseRow> = HashMap::new();
+                for r in qb
+                    .build()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "case", "department_id"))?
+                {
+                    let c = case_from_row(&r)?;
+                    rows.insert(c.id, c);
+                }
+                let parties: Vec<(i64, &NewParty)> = prepared
+                    .iter()
+                    .flat_map(|p| p.c.parties.iter().map(move |party| (p.id, party)))
+                    .collect();
+                let mut party_rows: HashMap<i64, Vec<PartyRow>> = HashMap::new();
+                if !parties.is_empty() {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO case_parties (case_id, role, name_enc, name_masked, id_number_enc, id_number_masked, \
+                         phone_enc, phone_masked, address_enc, address_masked) ",
+                    );
+                    qb.push_values(&parties, |mut b, (id, p)| {
+                        b.push_bind(*id)
+                            .push_bind(p.role.clone())
+                            .push_bind(p.name_enc.clone())
+                            .push_bind(p.name_masked.clone())
+                            .push_bind(p.id_number_enc.clone())
+                            .push_bind(p.id_number_masked.clone())
+                            .push_bind(p.phone_enc.clone())
+                            .push_bind(p.phone_masked.clone())
+                            .push_bind(p.address_enc.clone())
+                            .push_bind(p.address_masked.clone());
+                    });
+                    qb.push(" RETURNING *");
+                    for r in qb.build().fetch_all(&mut *tx).await? {
+                        let p = party_from_row(&r)?;
+                        party_rows.entry(p.case_id).or_default().push(p);
+                    }
+                }
+                for p in &prepared {
+                    link_attachments(&mut tx, p.id, &p.c.attachment_ids).await?;
+                }
+                // Each case's audit chain starts with its creation event.
+                let events: Vec<(String, &Prepared, String, String)> = prepared
+                    .iter()
+                    .map(|p| {
+                        let mut data = p.c.event_data.clone();
+                        data["case_no"] = serde_json::json!(p.case_no);
+                        let data = data.to_string();
+                        let stream = case_stream(p.id);
+                        let hash = audit::link_hash(
+                            audit::GENESIS,
+                            &audit::ChainLink {
+                                stream: &stream,
+                                seq: 1,
+                                kind: "created",
+                                actor_id: p.c.created_by,
+                                at_ms: ms(p.c.at),
+                                data: &data,
+                            },
+                        );
+                        (stream, p, data, hash)
+                    })
+                    .collect();
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO events (stream, seq, case_id, kind, actor_id, at, data, prev_hash, hash, alg) ",
+                );
+                qb.push_values(&events, |mut b, (stream, p, data, hash)| {
+                    b.push_bind(stream.clone())
+                        .push_bind(1i64)
+                        .push_bind(p.id)
+                        .push_bind("created")
+                        .push_bind(p.c.created_by)
+                        .push_bind(ms(p.c.at))
+                        .push_bind(data.clone())
+                        .push_bind(audit::GENESIS)
+                        .push_bind(hash.clone())
+                        .push_bind(audit::HASH_ALG);
+                });
+                qb.build().execute(&mut *tx).await?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO chain_heads (stream, seq, hash) ");
+                qb.push_values(&events, |mut b, (stream, _, _, hash)| {
+                    b.push_bind(stream.clone()).push_bind(1i64).push_bind(hash.clone());
+                });
+                qb.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+                ids.iter()
+                    .map(|id| {
+                        let case = rows
+                            .remove(id)
+                            .ok_or(DbError::Corrupt(format!("case {id} was not returned")))?;
+                        let mut parties = party_rows.remove(id).unwrap_or_default();
+                        parties.sort_by_key(|p| p.id);
+                        Ok(CreatedCase { case, parties })
+                    })
+                    .collect()
             }
 
             /// An event on the system stream (users, grants, org changes, API tokens).
@@ -798,31 +1000,45 @@ macro_rules! impl_sql_store {
                     &self,
                     token_hash: &str,
                     now: Timestamp,
-                ) -> StoreResult<Option<(TokenRow, UserRow)>> {
-                    let Some(r) = sqlx::query(
+                ) -> StoreResult<Option<FoundToken>> {
+                    let rows = sqlx::query(
                         "SELECT t.id, t.user_id, t.kind, t.name, t.created_at, t.expires_at, t.revoked_at, \
-                         u.username, u.display_name, u.password_hash, u.disabled, u.created_at AS user_created_at \
-                         FROM tokens t JOIN users u ON u.id = t.user_id \
+                         u.username, u.display_name, u.password_hash, u.disabled, u.created_at AS user_created_at, \
+                         g.id AS grant_id, g.role, g.node_id, g.node_path, g.department_id \
+                         FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN grants g ON g.user_id = u.id \
                          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
-                         AND u.disabled = FALSE",
+                         AND u.disabled = FALSE ORDER BY g.id",
                     )
                     .bind(token_hash)
                     .bind(ms(now))
-                    .fetch_optional(&self.read)
-                    .await?
-                    else {
+                    .fetch_all(&self.read)
+                    .await?;
+                    let Some(r) = rows.first() else {
                         return Ok(None);
                     };
-                    let t = token_from_row(&r)?;
-                    let u = UserRow {
-                        id: t.user_id,
+                    let token = token_from_row(r)?;
+                    let user = UserRow {
+                        id: token.user_id,
                         username: r.try_get("username")?,
                         display_name: r.try_get("display_name")?,
                         password_hash: r.try_get("password_hash")?,
                         disabled: r.try_get("disabled")?,
                         created_at: ts(r.try_get("user_created_at")?),
                     };
-                    Ok(Some((t, u)))
+                    let mut grants = Vec::new();
+                    for r in &rows {
+                        if let Some(id) = r.try_get::<Option<i64>, _>("grant_id")? {
+                            grants.push(GrantRow {
+                                id,
+                                user_id: token.user_id,
+                                role: parse(&r.try_get::<String, _>("role")?)?,
+                                node_id: r.try_get("node_id")?,
+                                node_path: r.try_get("node_path")?,
+                                department_id: r.try_get("department_id")?,
+                            });
+                        }
+                    }
+                    Ok(Some(FoundToken { token, user, grants }))
                 }
 
                 async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<TokenRow>> {
@@ -856,92 +1072,8 @@ macro_rules! impl_sql_store {
                     Ok(())
                 }
 
-                async fn create_case(&self, c: NewCase) -> StoreResult<CaseRow> {
-                    let mut tx = self.write.begin().await?;
-                    // The node's path and the village it lies in, in one statement.
-                    let node = sqlx::query(
-                        "SELECT n.path, (SELECT v.id FROM org_nodes v WHERE v.kind = 'village' AND n.path LIKE v.path || '%') AS village_id \
-                         FROM org_nodes n WHERE n.id = $1",
-                    )
-                    .bind(c.node_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(DbError::BadReference { field: "node_id" })?;
-                    let path: String = node.try_get("path")?;
-                    let village_id: Option<i64> = node.try_get("village_id")?;
-                    let (clocks, status, overall_due, next_check) = clock_columns(&c.clocks)?;
-                    let at = ms(c.at);
-                    let id: i64 = sqlx::query(
-                        "INSERT INTO cases (kind, category, channel, priority, state, title, content, address, lat, lon, \
-                         node_id, node_path, department_id, created_by, created_at, created_month, registered_at, updated_at, \
-                         version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns, village_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $15, 1, $18, $19, $20, $21, 0, 0, $22) \
-                         RETURNING id",
-                    )
-                    .bind(&c.kind)
-                    .bind(&c.category)
-                    .bind(c.channel.as_str())
-                    .bind(c.priority.as_str())
-                    .bind(&c.state)
-                    .bind(&c.title)
-                    .bind(&c.content)
-                    .bind(&c.address)
-                    .bind(c.lat)
-                    .bind(c.lon)
-                    .bind(c.node_id)
-                    .bind(&path)
-                    .bind(c.department_id)
-                    .bind(c.created_by)
-                    .bind(at)
-                    .bind($crate::sql::month_of(c.at))
-                    .bind(c.registered.then_some(at))
-                    .bind(&clocks)
-                    .bind(status)
-                    .bind(overall_due)
-                    .bind(next_check)
-                    .bind(village_id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| DbError::classify(e, "case", "department_id"))?
-                    .try_get("id")?;
-                    let year = chrono::Datelike::year(&zhili_domain::clock::to_local(c.at));
-                    let case_no = zhili_domain::case::CaseNo::new(year, &c.kind, id);
-                    let row = sqlx::query(concat!("UPDATE cases SET case_no = $1 WHERE id = $2 RETURNING ", $crate::case_columns!()))
-                        .bind(case_no.as_str())
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let created = case_from_row(&row)?;
-                    for p in &c.parties {
-                        sqlx::query(
-                            "INSERT INTO case_parties (case_id, role, name_enc, name_masked, id_number_enc, id_number_masked, \
-                             phone_enc, phone_masked, address_enc, address_masked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                        )
-                        .bind(id)
-                        .bind(&p.role)
-                        .bind(&p.name_enc)
-                        .bind(&p.name_masked)
-                        .bind(&p.id_number_enc)
-                        .bind(&p.id_number_masked)
-                        .bind(&p.phone_enc)
-                        .bind(&p.phone_masked)
-                        .bind(&p.address_enc)
-                        .bind(&p.address_masked)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    link_attachments(&mut tx, id, &c.attachment_ids).await?;
-                    let mut data = c.event_data.clone();
-                    data["case_no"] = serde_json::json!(case_no.as_str());
-                    append_first(
-                        &mut tx,
-                        &case_stream(id),
-                        Some(id),
-                        &NewEvent { kind: "created".into(), actor_id: c.created_by, at: c.at, data },
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    Ok(created)
+                async fn create_case(&self, c: NewCase) -> StoreResult<CreatedCase> {
+                    self.creates.submit(c).await
                 }
 
                 async fn get_case(&self, id: i64) -> StoreResult<CaseRow> {

@@ -325,8 +325,11 @@ pub async fn create_case<S: Store>(
     who: Principal,
     ApiJson(req): ApiJson<CreateCaseRequest>,
 ) -> AppResult<(StatusCode, Json<CaseDetail>)> {
-    let c = app.create_case(&who, req).await?;
-    Ok((StatusCode::CREATED, Json(detail(&app, &who, &c).await?)))
+    let made = app.create_case(&who, req).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(detail_with(&app, &who, &made.case, &made.parties)),
+    ))
 }
 
 pub async fn detail<S: Store>(
@@ -335,7 +338,16 @@ pub async fn detail<S: Store>(
     c: &zhili_store::CaseRow,
 ) -> AppResult<CaseDetail> {
     let parties = app.store.parties(c.id).await?;
-    Ok(CaseDetail {
+    Ok(detail_with(app, who, c, &parties))
+}
+
+fn detail_with<S: Store>(
+    app: &App<S>,
+    who: &Principal,
+    c: &zhili_store::CaseRow,
+    parties: &[zhili_store::PartyRow],
+) -> CaseDetail {
+    CaseDetail {
         case: case_view(app, c),
         parties: parties.iter().map(PartyView::from).collect(),
         actions: app
@@ -343,7 +355,7 @@ pub async fn detail<S: Store>(
             .into_iter()
             .map(ActionView::from)
             .collect(),
-    })
+    }
 }
 
 /// One case with its parties (masked) and the actions the caller may take.

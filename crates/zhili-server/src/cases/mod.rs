@@ -246,7 +246,11 @@ impl<S: Store> App<S> {
     }
 
     /// Register (登记/立案) a case.
-    pub async fn create_case(&self, who: &Principal, req: CreateCaseRequest) -> AppResult<CaseRow> {
+    pub async fn create_case(
+        &self,
+        who: &Principal,
+        req: CreateCaseRequest,
+    ) -> AppResult<zhili_store::CreatedCase> {
         let wf = self.workflow(&req.kind)?;
         let title = text("title", &req.title, 1, 200)?;
         let content = text("content", &req.content, 1, 20_000)?;
@@ -274,7 +278,7 @@ impl<S: Store> App<S> {
         if req.parties.len() > 20 {
             return Err(AppError::invalid("parties", "at most 20 parties"));
         }
-        let node = match self.store.get_node(req.node_id).await {
+        let node = match self.node_ref(req.node_id).await {
             Ok(n) => n,
             Err(DbError::NotFound(_)) => {
                 return Err(AppError::invalid("node_id", "no such org node"));

@@ -462,7 +462,7 @@ async fn create_case<S: Store>(
             parties,
             attachment_ids,
         };
-        Ok(app.create_case(&who, req).await?.id)
+        Ok(app.create_case(&who, req).await?.case.id)
     }
     .await;
     match result {
