@@ -65,10 +65,17 @@ pub fn spawn_deadline_scan<S: Store>(app: App<S>) -> tokio::task::JoinHandle<()>
     tokio::spawn(async move {
         let every = Duration::from_secs(app.settings.scan_interval_secs.max(1));
         loop {
+            app.metrics.scan_runs.inc();
             match scan_once(&app).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!("deadline scan: {n} case(s) changed status"),
-                Err(e) => tracing::error!("deadline scan failed: {e}"),
+                Ok(n) => {
+                    app.metrics.deadline_changes.inc_by(n as u64);
+                    tracing::info!("deadline scan: {n} case(s) changed status");
+                }
+                Err(e) => {
+                    app.metrics.scan_failures.inc();
+                    tracing::error!("deadline scan failed: {e}");
+                }
             }
             tokio::time::sleep(every).await;
         }

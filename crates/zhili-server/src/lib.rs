@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod org;
 pub mod report;
@@ -48,6 +49,7 @@ pub struct AppInner<S> {
     pub crypto: Crypto,
     pub blobs: Blobs,
     pub settings: Settings,
+    pub metrics: metrics::Metrics,
     /// Org nodes' paths and names, read once: a node's place in the tree never changes.
     node_refs: std::sync::RwLock<std::collections::HashMap<i64, NodeRef>>,
 }
@@ -173,6 +175,7 @@ impl<S: Store> App<S> {
                 crypto,
                 blobs,
                 settings,
+                metrics: Default::default(),
                 node_refs: Default::default(),
             }),
         })
@@ -228,6 +231,11 @@ impl<S: Store> App<S> {
             .merge(web::routes())
             .merge(cases::web::routes())
             .merge(report::web::routes())
+            .route("/metrics", axum::routing::get(metrics::metrics::<S>))
+            .route_layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                metrics::track::<S>,
+            ))
             .layer(axum::extract::DefaultBodyLimit::max(max))
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(self.clone())

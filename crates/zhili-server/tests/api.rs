@@ -980,6 +980,36 @@ async fn case_flow<S: Store>(e: Env<S>) {
     assert_eq!(e.call("GET", "", "/healthz", None).await.0, StatusCode::OK);
     assert_eq!(e.call("GET", "", "/readyz", None).await.0, StatusCode::OK);
 
+    // Prometheus metrics count what happened above, by route template and outcome.
+    let (s, text) = e.call("GET", "", "/metrics", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = text.as_str().unwrap().to_string();
+    let metric = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+    };
+    let cases = e.app.store.case_count().await.unwrap() as f64;
+    assert_eq!(metric("zhili_cases_created_total{kind=\"general\"}"), cases);
+    assert_eq!(
+        metric("zhili_http_requests_total{method=\"POST\",route=\"/api/v1/cases\",status=\"201\"}"),
+        cases
+    );
+    assert!(
+        metric("zhili_http_requests_total{method=\"POST\",route=\"/api/v1/cases\",status=\"422\"}")
+            >= 1.0
+    );
+    assert!(
+        metric(
+            "zhili_http_requests_total{method=\"GET\",route=\"/api/v1/cases/{id}\",status=\"404\"}"
+        ) >= 1.0
+    );
+    assert!(metric("zhili_personal_data_reveals_total") >= 1.0);
+    assert!(metric("zhili_transitions_total{kind=\"general\",action=\"dispatch\"}") >= 1.0);
+    assert_eq!(metric("zhili_database_up"), 1.0);
+    assert!(text.contains("zhili_http_request_duration_seconds_bucket{"));
+    assert!(text.ends_with("# EOF\n"));
+
     // And the audit chain holds all of it.
     let sum = zhili_store::verify_chain(&e.app.store, 1000)
         .await

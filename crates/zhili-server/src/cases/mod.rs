@@ -339,7 +339,14 @@ impl<S: Store> App<S> {
             attachment_ids: req.attachment_ids,
             event_data,
         };
-        Ok(self.store.create_case(new).await?)
+        let made = self.store.create_case(new).await?;
+        self.metrics
+            .cases_created
+            .get_or_create(&crate::metrics::KindLabels {
+                kind: made.case.kind.clone(),
+            })
+            .inc();
+        Ok(made)
     }
 
     /// Take a transition on a case.
@@ -444,7 +451,15 @@ impl<S: Store> App<S> {
                 data,
             },
         };
-        Ok(self.store.apply_change(change).await?)
+        let row = self.store.apply_change(change).await?;
+        self.metrics
+            .transitions
+            .get_or_create(&crate::metrics::TransitionLabels {
+                kind: row.kind.clone(),
+                action: req.action.clone(),
+            })
+            .inc();
+        Ok(row)
     }
 
     /// Link a case to another (duplicate-of, repeat-of, child-of, related). Both must be visible
@@ -594,6 +609,7 @@ impl<S: Store> App<S> {
                 },
             )
             .await?;
+        self.metrics.reveals.inc();
         Ok(clear)
     }
 
