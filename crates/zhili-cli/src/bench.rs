@@ -282,7 +282,7 @@ macro_rules! bulk_load {
             let mut qb = zhili_store::sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO cases (case_no, kind, category, channel, priority, state, title, content, address, node_id, node_path, \
                  village_id, department_id, created_at, created_month, registered_at, updated_at, version, clocks, clock_status, \
-                 overall_due_at, next_check_at, reworks, returns) ",
+                 overall_due_at, next_check_at, reworks, returns, search_terms) ",
             );
             let rows: Vec<_> = (0..k)
                 .map(|j| {
@@ -300,15 +300,21 @@ macro_rules! bulk_load {
                 .collect();
             qb.push_values(rows, |mut b, (i, grid, village, path, created, clocks, state, title, dept)| {
                 let ms = created.timestamp_millis();
+                let (title, content, address) = (
+                    format!("{title} {i}"),
+                    format!("群众反映{title}，请尽快处理（{i}）"),
+                    format!("清溪镇香芒东路{}号", i % 500),
+                );
+                let terms = zhili_store::sql::search_terms(&title, &content, Some(&address), Some("市容环境"));
                 b.push_bind(format!("B{i:012}"))
                     .push_bind("general")
                     .push_bind("市容环境")
                     .push_bind("hotline")
                     .push_bind("normal")
                     .push_bind(state)
-                    .push_bind(format!("{title} {i}"))
-                    .push_bind(format!("群众反映{title}，请尽快处理（{i}）"))
-                    .push_bind(format!("清溪镇香芒东路{}号", i % 500))
+                    .push_bind(title)
+                    .push_bind(content)
+                    .push_bind(address)
                     .push_bind(grid)
                     .push_bind(path)
                     .push_bind(village)
@@ -323,7 +329,8 @@ macro_rules! bulk_load {
                     .push_bind(clocks.overall_due().map(|t| t.timestamp_millis()))
                     .push_bind(clocks.next_check().map(|t| t.timestamp_millis()))
                     .push_bind(0i64)
-                    .push_bind(0i64);
+                    .push_bind(0i64)
+                    .push_bind(terms);
             });
             qb.build().execute(&mut *tx).await?;
             tx.commit().await?;
@@ -573,11 +580,11 @@ where
         ),
         ("page 20 (cursor)".into(), "cursor=CURSOR".into()),
         (
-            "text q=井盖 (LIKE, common word)".into(),
+            "text q=井盖 (full-text, common)".into(),
             "q=%E4%BA%95%E7%9B%96".into(),
         ),
         (
-            "text q=香芒东路499号 (LIKE, rare)".into(),
+            "text q=香芒东路499号 (full-text, rare)".into(),
             "q=%E9%A6%99%E8%8A%92%E4%B8%9C%E8%B7%AF499%E5%8F%B7".into(),
         ),
     ];

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod indicators;
 pub mod org;
 pub mod privacy;
+pub mod text;
 pub mod workflow;
 
 #[cfg(test)]

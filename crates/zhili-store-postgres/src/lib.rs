@@ -25,11 +25,13 @@ impl PgStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(PgStore {
+        let store = PgStore {
             read: pool.clone(),
             creates: PgStore::case_queue(pool.clone()),
             write: pool,
-        })
+        };
+        store.index_search_terms().await?;
+        Ok(store)
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -79,5 +81,6 @@ zhili_store::impl_sql_store!(
     claim = "FOR UPDATE SKIP LOCKED",
     begin = "BEGIN",
     next_ids = "SELECT nextval(pg_get_serial_sequence('cases', 'id')) AS id FROM generate_series(1, $1::bigint) ORDER BY 1",
-    parallel_batches = 2
+    parallel_batches = 2,
+    text_match = ("search_tsv @@ plainto_tsquery('simple', ", ")")
 );

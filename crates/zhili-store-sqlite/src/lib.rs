@@ -38,11 +38,13 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             read,
             creates: SqliteStore::case_queue(write.clone()),
             write,
-        })
+        };
+        store.index_search_terms().await?;
+        Ok(store)
     }
 
     /// The pool that writes, for tests that tamper with rows directly.
@@ -62,5 +64,9 @@ zhili_store::impl_sql_store!(
     next_ids = "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1) \
                 SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'cases'), 0), \
                 coalesce((SELECT max(id) FROM cases), 0)) + i AS id FROM s ORDER BY i",
-    parallel_batches = 1
+    parallel_batches = 1,
+    text_match = (
+        "id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ",
+        ")"
+    )
 );

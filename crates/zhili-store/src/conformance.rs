@@ -115,6 +115,20 @@ async fn town<S: Store>(s: &S) -> Town {
     }
 }
 
+/// A town with one case titled `title`, for a backend's own tests.
+pub async fn town_with_case<S: Store>(s: &S, title: &str) -> CaseRow {
+    let t = town(s).await;
+    s.create_case(new_case(
+        t.v1.id,
+        t.dispatcher.id,
+        at("2021-06-01 09:00"),
+        title,
+    ))
+    .await
+    .unwrap()
+    .case
+}
+
 fn new_case(node_id: i64, by: i64, when: Timestamp, title: &str) -> NewCase {
     let cal = builtin::calendar();
     let oh = OfficeHours::default();
@@ -537,6 +551,43 @@ async fn list_filters_and_visibility<S: Store>(s: S) {
         ..all.clone()
     };
     assert_eq!(s.list_cases(&open).await.unwrap().len(), 30);
+    // Full-text search: segmented words, every word required, words inside longer words,
+    // Latin case-insensitively, and case numbers by their beginning.
+    let mut special = new_case(
+        t.v1.id,
+        t.dispatcher.id,
+        base + Duration::hours(40),
+        "香芒东路窨井盖缺失",
+    );
+    special.content = "行人夜间易踩空，WiFi 杆旁".into();
+    let special = s.create_case(special).await.unwrap().case;
+    let find = |q: &str| {
+        let f = CaseFilter {
+            text: Some(q.into()),
+            ..all.clone()
+        };
+        let s = s.clone();
+        async move {
+            s.list_cases(&f)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("井盖").await, vec![special.id]);
+    assert_eq!(find("井盖 缺失").await, vec![special.id]);
+    assert_eq!(find("wifi").await, vec![special.id]);
+    assert_eq!(find("香芒东路 踩空").await, vec![special.id]);
+    assert!(find("井盖 噪音").await.is_empty(), "every word is required");
+    assert_eq!(find("噪音扰民").await.len(), 24);
+    assert_eq!(find(&special.case_no).await, vec![special.id]);
+    assert_eq!(
+        find(&special.case_no[..6].to_ascii_lowercase()).await.len(),
+        31,
+        "a case-number prefix finds every case with it"
+    );
 }
 
 async fn deadline_scan<S: Store>(s: S) {

@@ -31,6 +31,21 @@ pub fn month_of(t: Timestamp) -> String {
     zhili_domain::clock::to_local(t).format("%Y-%m").to_string()
 }
 
+/// The full-text terms a case is indexed under (`cases.search_terms`).
+pub fn search_terms(
+    title: &str,
+    content: &str,
+    address: Option<&str>,
+    category: Option<&str>,
+) -> String {
+    zhili_domain::text::index_terms(&[
+        title,
+        content,
+        address.unwrap_or_default(),
+        category.unwrap_or_default(),
+    ])
+}
+
 /// Escape a user's words for `LIKE … ESCAPE '\'`.
 pub fn like_pattern(text: &str) -> String {
     let mut s = String::from("%");
@@ -107,7 +122,8 @@ macro_rules! case_select {
 #[doc(hidden)]
 macro_rules! impl_sql_store {
     ($ty:ty, $db:ty, backend = $backend:literal, claim = $claim:literal, begin = $begin:literal,
-     next_ids = $next_ids:literal, parallel_batches = $parallel:literal) => {
+     next_ids = $next_ids:literal, parallel_batches = $parallel:literal,
+     text_match = ($text_pre:literal, $text_post:literal)) => {
         const _: () = {
             use $crate::sql::{ms, opt_ts, parse, ts};
             use $crate::sqlx::{self, Row};
@@ -343,6 +359,40 @@ macro_rules! impl_sql_store {
                 }
             }
 
+            impl $ty {
+                /// Give full-text terms to the cases that have none (made before the search
+                /// index existed). Returns how many were indexed.
+                pub async fn index_search_terms(&self) -> StoreResult<u64> {
+                    let mut total = 0;
+                    loop {
+                        let rows = sqlx::query(
+                            "SELECT id, title, content, address, category FROM cases WHERE search_terms IS NULL ORDER BY id LIMIT 500",
+                        )
+                        .fetch_all(&self.write)
+                        .await?;
+                        if rows.is_empty() {
+                            return Ok(total);
+                        }
+                        let mut tx = self.write.begin().await?;
+                        for r in &rows {
+                            let terms = $crate::sql::search_terms(
+                                &r.try_get::<String, _>("title")?,
+                                &r.try_get::<String, _>("content")?,
+                                r.try_get::<Option<String>, _>("address")?.as_deref(),
+                                r.try_get::<Option<String>, _>("category")?.as_deref(),
+                            );
+                            sqlx::query("UPDATE cases SET search_terms = $1 WHERE id = $2")
+                                .bind(terms)
+                                .bind(r.try_get::<i64, _>("id")?)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        tx.commit().await?;
+                        total += rows.len() as u64;
+                    }
+                }
+            }
+
             /// Create a batch of cases in one transaction. When the batch fails, each case is
             /// tried alone, so that a bad one fails by itself with its own error.
             async fn create_cases(
@@ -401,6 +451,7 @@ macro_rules! impl_sql_store {
                     path: &'a str,
                     village_id: Option<i64>,
                     clocks: (String, &'static str, Option<i64>, Option<i64>),
+                    search_terms: String,
                 }
                 let mut prepared = Vec::with_capacity(items.len());
                 for (c, &id) in items.iter().zip(&ids) {
@@ -415,12 +466,13 @@ macro_rules! impl_sql_store {
                         path,
                         village_id: *village_id,
                         clocks: clock_columns(&c.clocks)?,
+                        search_terms: $crate::sql::search_terms(&c.title, &c.content, c.address.as_deref(), c.category.as_deref()),
                     });
                 }
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO cases (id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
                      node_id, node_path, department_id, created_by, created_at, created_month, registered_at, updated_at, \
-                     version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns, village_id) ",
+                     version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns, village_id, search_terms) ",
                 );
                 qb.push_values(&prepared, |mut b, p| {
                     let at = ms(p.c.at);
@@ -451,7 +503,8 @@ macro_rules! impl_sql_store {
                         .push_bind(p.clocks.3)
                         .push_bind(0i64)
                         .push_bind(0i64)
-                        .push_bind(p.village_id);
+                        .push_bind(p.village_id)
+                        .push_bind(p.search_terms.clone());
                 });
                 qb.push(concat!(" RETURNING ", $crate::case_columns!()));
                 let mut rows: HashMap<i64, CaseRow> = HashMap::new();
@@ -690,17 +743,34 @@ macro_rules! impl_sql_store {
                     qb.push(" AND created_at < ");
                     qb.push_bind(ms(t));
                 }
-                if let Some(text) = f.text.as_deref().filter(|t| !t.trim().is_empty()) {
-                    let pat = $crate::sql::like_pattern(text.trim());
-                    qb.push(" AND (case_no LIKE ");
-                    qb.push_bind(pat.clone());
-                    qb.push(" ESCAPE '\\' OR title LIKE ");
-                    qb.push_bind(pat.clone());
-                    qb.push(" ESCAPE '\\' OR content LIKE ");
-                    qb.push_bind(pat.clone());
-                    qb.push(" ESCAPE '\\' OR address LIKE ");
-                    qb.push_bind(pat);
-                    qb.push(" ESCAPE '\\')");
+                if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                    // A case number or its beginning (2021GN…) as a range on the unique index;
+                    // words through the full-text index, every word required.
+                    let case_no = text
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric())
+                        .then(|| text.to_ascii_uppercase());
+                    let terms = zhili_domain::text::query_terms(text);
+                    qb.push(" AND (");
+                    if let Some(no) = &case_no {
+                        qb.push("(case_no >= ");
+                        qb.push_bind(no.clone());
+                        qb.push(" AND case_no < ");
+                        qb.push_bind(format!("{no}~"));
+                        qb.push(")");
+                        qb.push(if terms.is_empty() { "" } else { " OR " });
+                    }
+                    if !terms.is_empty() {
+                        qb.push($text_pre);
+                        qb.push_bind(zhili_domain::text::match_expression(&terms));
+                        qb.push($text_post);
+                    } else if case_no.is_none() {
+                        // Only punctuation or symbols: look for them literally in the title.
+                        qb.push("title LIKE ");
+                        qb.push_bind($crate::sql::like_pattern(text));
+                        qb.push(" ESCAPE '\\'");
+                    }
+                    qb.push(")");
                 }
                 if let Some(st) = &f.clock_status {
                     qb.push(" AND ended_at IS NULL AND clock_status = ");
