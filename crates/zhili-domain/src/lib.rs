@@ -13,6 +13,7 @@ pub mod builtin;
 pub mod calendar;
 pub mod case;
 pub mod clock;
+pub mod geo;
 pub mod indicators;
 pub mod org;
 pub mod privacy;

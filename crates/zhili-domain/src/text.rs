@@ -64,8 +64,8 @@ pub fn index_terms(parts: &[&str]) -> String {
 pub fn query_terms(q: &str) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for word in JIEBA.cut(q, true) {
-        for (han, run) in runs(word) {
+    for token in JIEBA.cut(q, true) {
+        for (han, run) in runs(token.word) {
             let chars: Vec<char> = run.chars().collect();
             if !han || chars.len() == 1 {
                 push(&mut out, &mut seen, run);
@@ -84,7 +84,7 @@ pub fn words(text: &str) -> Vec<String> {
     JIEBA
         .cut_for_search(text, true)
         .into_iter()
-        .flat_map(runs)
+        .flat_map(|t| runs(t.word))
         .map(|(_, r)| r)
         .collect()
 }
