@@ -25,6 +25,11 @@ pub struct ChainLink<'a> {
     pub data: &'a str,
 }
 
+/// The SHA-256 of a text, in hex (fingerprints of large values kept out of event data).
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
 pub fn link_hash(prev_hash: &str, link: &ChainLink<'_>) -> String {
     let body = serde_json::to_string(link).expect("plain struct serializes");
     let mut h = Sha256::new();

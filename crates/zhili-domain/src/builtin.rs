@@ -2,6 +2,16 @@
 //! nothing else at run time. Deployments add or override files through configuration.
 
 use crate::calendar::Calendar;
+
+/// Official division codes by name (`data/geo/admin-codes.csv`): `(code, name)`.
+pub fn admin_codes() -> Vec<(&'static str, &'static str)> {
+    include_str!("../../../data/geo/admin-codes.csv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("code,") && !l.trim().is_empty())
+        .filter_map(|l| l.split_once(','))
+        .map(|(c, n)| (c.trim(), n.trim()))
+        .collect()
+}
 use crate::workflow::Workflows;
 
 /// `(file name, text)` of each official calendar year.

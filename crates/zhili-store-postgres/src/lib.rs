@@ -82,5 +82,9 @@ zhili_store::impl_sql_store!(
     begin = "BEGIN",
     next_ids = "SELECT nextval(pg_get_serial_sequence('cases', 'id')) AS id FROM generate_series(1, $1::bigint) ORDER BY 1",
     parallel_batches = 2,
-    text_match = ("search_tsv @@ plainto_tsquery('simple', ", ")")
+    text_search = (
+        from = "",
+        match = ("search_tsv @@ plainto_tsquery('simple', ", ")"),
+        order = "id"
+    )
 );

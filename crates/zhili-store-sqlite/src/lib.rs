@@ -65,8 +65,9 @@ zhili_store::impl_sql_store!(
                 SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'cases'), 0), \
                 coalesce((SELECT max(id) FROM cases), 0)) + i AS id FROM s ORDER BY i",
     parallel_batches = 1,
-    text_match = (
-        "id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ",
-        ")"
+    text_search = (
+        from = "JOIN cases_fts ON cases_fts.rowid = cases.id",
+        match = ("cases_fts MATCH ", ""),
+        order = "cases_fts.rowid"
     )
 );

@@ -582,6 +582,35 @@ async fn list_filters_and_visibility<S: Store>(s: S) {
     assert_eq!(find("香芒东路 踩空").await, vec![special.id]);
     assert!(find("井盖 噪音").await.is_empty(), "every word is required");
     assert_eq!(find("噪音扰民").await.len(), 24);
+    // Pages of a word search follow each other without gaps or repeats, newest first.
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = s
+            .list_cases(&CaseFilter {
+                text: Some("噪音".into()),
+                limit: 10,
+                before,
+                ..all.clone()
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        before = parse_cursor(&page.last().unwrap().cursor());
+        seen.extend(page.iter().map(|c| c.id));
+    }
+    assert_eq!(seen.len(), 24);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "{seen:?}");
+    let count = s
+        .count_cases(&CaseFilter {
+            text: Some("噪音".into()),
+            ..all.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 24);
     assert_eq!(find(&special.case_no).await, vec![special.id]);
     assert_eq!(
         find(&special.case_no[..6].to_ascii_lowercase()).await.len(),

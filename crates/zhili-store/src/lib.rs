@@ -477,6 +477,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn create_node(&self, n: NewNode) -> impl Future<Output = StoreResult<NodeRow>> + Send;
     fn get_node(&self, id: i64) -> impl Future<Output = StoreResult<NodeRow>> + Send;
     fn list_nodes(&self) -> impl Future<Output = StoreResult<Vec<NodeRow>>> + Send;
+    /// Set (or clear) a node's GeoJSON geometry; the change is an event on the system chain
+    /// (with the geometry's SHA-256, not the geometry itself).
+    fn set_node_geometry(
+        &self,
+        id: i64,
+        geometry: Option<String>,
+        synthetic: bool,
+        actor_id: Option<i64>,
+        at: Timestamp,
+    ) -> impl Future<Output = StoreResult<NodeRow>> + Send;
     fn create_department(
         &self,
         node_id: i64,

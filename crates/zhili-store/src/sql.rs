@@ -46,6 +46,39 @@ pub fn search_terms(
     ])
 }
 
+/// How a list's text filter is searched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextQuery {
+    /// A case number or its beginning (`2021GN…`): a range on the unique index.
+    CaseNo(String),
+    /// Words, through the full-text index (every term required).
+    Terms(String),
+    /// Only symbols, no words: looked for literally in titles.
+    Literal(String),
+}
+
+impl TextQuery {
+    pub fn of(f: &crate::CaseFilter) -> Option<TextQuery> {
+        let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+        let b = text.as_bytes();
+        if b.len() >= 6
+            && b.iter().all(u8::is_ascii_alphanumeric)
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4..6].iter().all(u8::is_ascii_alphabetic)
+        {
+            return Some(TextQuery::CaseNo(text.to_ascii_uppercase()));
+        }
+        let terms = zhili_domain::text::query_terms(text);
+        if terms.is_empty() {
+            Some(TextQuery::Literal(text.to_string()))
+        } else {
+            Some(TextQuery::Terms(zhili_domain::text::match_expression(
+                &terms,
+            )))
+        }
+    }
+}
+
 /// Escape a user's words for `LIKE … ESCAPE '\'`.
 pub fn like_pattern(text: &str) -> String {
     let mut s = String::from("%");
@@ -123,7 +156,7 @@ macro_rules! case_select {
 macro_rules! impl_sql_store {
     ($ty:ty, $db:ty, backend = $backend:literal, claim = $claim:literal, begin = $begin:literal,
      next_ids = $next_ids:literal, parallel_batches = $parallel:literal,
-     text_match = ($text_pre:literal, $text_post:literal)) => {
+     text_search = (from = $text_from:literal, match = ($text_pre:literal, $text_post:literal), order = $text_order:literal)) => {
         const _: () = {
             use $crate::sql::{ms, opt_ts, parse, ts};
             use $crate::sqlx::{self, Row};
@@ -743,34 +776,25 @@ macro_rules! impl_sql_store {
                     qb.push(" AND created_at < ");
                     qb.push_bind(ms(t));
                 }
-                if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                    // A case number or its beginning (2021GN…) as a range on the unique index;
-                    // words through the full-text index, every word required.
-                    let case_no = text
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric())
-                        .then(|| text.to_ascii_uppercase());
-                    let terms = zhili_domain::text::query_terms(text);
-                    qb.push(" AND (");
-                    if let Some(no) = &case_no {
-                        qb.push("(case_no >= ");
+                match $crate::sql::TextQuery::of(f) {
+                    None => {}
+                    Some($crate::sql::TextQuery::CaseNo(no)) => {
+                        qb.push(" AND case_no >= ");
                         qb.push_bind(no.clone());
                         qb.push(" AND case_no < ");
                         qb.push_bind(format!("{no}~"));
-                        qb.push(")");
-                        qb.push(if terms.is_empty() { "" } else { " OR " });
                     }
-                    if !terms.is_empty() {
+                    Some($crate::sql::TextQuery::Terms(expr)) => {
+                        qb.push(" AND ");
                         qb.push($text_pre);
-                        qb.push_bind(zhili_domain::text::match_expression(&terms));
+                        qb.push_bind(expr);
                         qb.push($text_post);
-                    } else if case_no.is_none() {
-                        // Only punctuation or symbols: look for them literally in the title.
-                        qb.push("title LIKE ");
-                        qb.push_bind($crate::sql::like_pattern(text));
+                    }
+                    Some($crate::sql::TextQuery::Literal(text)) => {
+                        qb.push(" AND title LIKE ");
+                        qb.push_bind($crate::sql::like_pattern(&text));
                         qb.push(" ESCAPE '\\'");
                     }
-                    qb.push(")");
                 }
                 if let Some(st) = &f.clock_status {
                     qb.push(" AND ended_at IS NULL AND clock_status = ");
@@ -826,6 +850,36 @@ macro_rules! impl_sql_store {
                     sys_event(&mut tx, "node_created", None, n.at, serde_json::json!({"node_id": id, "code": n.code, "name": n.name, "kind": n.kind})).await?;
                     tx.commit().await?;
                     self.get_node(id).await
+                }
+
+                async fn set_node_geometry(
+                    &self,
+                    id: i64,
+                    geometry: Option<String>,
+                    synthetic: bool,
+                    actor_id: Option<i64>,
+                    at: Timestamp,
+                ) -> StoreResult<NodeRow> {
+                    let mut tx = self.write.begin().await?;
+                    let r = sqlx::query("UPDATE org_nodes SET geometry = $1, synthetic = $2 WHERE id = $3 RETURNING *")
+                        .bind(&geometry)
+                        .bind(synthetic)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(DbError::NotFound("org node"))?;
+                    let node = node_from_row(&r)?;
+                    let digest = geometry.as_deref().map(audit::sha256_hex);
+                    sys_event(
+                        &mut tx,
+                        "node_geometry_set",
+                        actor_id,
+                        at,
+                        serde_json::json!({"node_id": id, "code": node.code, "synthetic": synthetic, "geometry_sha256": digest}),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok(node)
                 }
 
                 async fn get_node(&self, id: i64) -> StoreResult<NodeRow> {
@@ -1165,9 +1219,22 @@ macro_rules! impl_sql_store {
                 }
 
                 async fn list_cases(&self, f: &CaseFilter) -> StoreResult<Vec<CaseRow>> {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new($crate::case_select!("WHERE 1 = 1"));
+                    let words = matches!($crate::sql::TextQuery::of(f), Some($crate::sql::TextQuery::Terms(_)));
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::case_columns!(), " FROM cases "));
+                    if words {
+                        qb.push($text_from);
+                    }
+                    qb.push(" WHERE 1 = 1");
                     push_case_filter(&mut qb, f);
-                    if let Some((t, id)) = f.before {
+                    if words {
+                        // Found by words: newest registration first, in the index's own order,
+                        // so that a common word stops after one page instead of sorting all hits.
+                        if let Some((_, id)) = f.before {
+                            qb.push(concat!(" AND ", $text_order, " < "));
+                            qb.push_bind(id);
+                        }
+                        qb.push(concat!(" ORDER BY ", $text_order, " DESC LIMIT "));
+                    } else if let Some((t, id)) = f.before {
                         qb.push(" AND (created_at < ");
                         qb.push_bind(ms(t));
                         qb.push(" OR (created_at = ");
@@ -1176,7 +1243,9 @@ macro_rules! impl_sql_store {
                         qb.push_bind(id);
                         qb.push("))");
                     }
-                    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ");
+                    if !words {
+                        qb.push(" ORDER BY created_at DESC, id DESC LIMIT ");
+                    }
                     qb.push_bind(f.limit.clamp(1, 1000));
                     qb.build()
                         .fetch_all(&self.read)
@@ -1187,7 +1256,11 @@ macro_rules! impl_sql_store {
                 }
 
                 async fn count_cases(&self, f: &CaseFilter) -> StoreResult<i64> {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM cases WHERE 1 = 1");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM cases ");
+                    if matches!($crate::sql::TextQuery::of(f), Some($crate::sql::TextQuery::Terms(_))) {
+                        qb.push($text_from);
+                    }
+                    qb.push(" WHERE 1 = 1");
                     push_case_filter(&mut qb, f);
                     Ok(qb.build().fetch_one(&self.read).await?.try_get("n")?)
                 }
