@@ -174,7 +174,7 @@ async fn principal<S: Store>(app: &App<S>, username: &str) -> Result<Principal> 
 }
 
 fn err(e: AppError) -> anyhow::Error {
-    anyhow!("{} ({:?})", e.message, e.field)
+    anyhow::Error::from(e)
 }
 
 /// `minutes` of office time after `t`: staff act in office hours on working days.

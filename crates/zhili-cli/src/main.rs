@@ -69,6 +69,12 @@ enum Command {
     Config(ConfigCommand),
     /// Run the deadline scan once and print how many cases changed status.
     Scan,
+    /// Import data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Measure this machine: creation over HTTP vs the database's raw ceiling, list queries,
     /// the deadline scan and the server's memory with many cases, on SQLite and PostgreSQL.
     Bench(bench::BenchArgs),
@@ -102,6 +108,40 @@ enum UserCommand {
         /// What the token is for.
         #[arg(long, default_value = "cli")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Town, village or grid-cell polygons from a GeoJSON file (RFC 7946, WGS84). Unclosed
+    /// rings are closed; a feature with bad geometry rejects the file, naming the feature.
+    Geojson {
+        file: PathBuf,
+        /// town, village or grid.
+        #[arg(long)]
+        level: String,
+        /// Code of the node the areas belong under (default for towns: the city).
+        #[arg(long)]
+        parent: Option<String>,
+        /// The geometry is made up, not surveyed.
+        #[arg(long)]
+        synthetic: bool,
+        /// The administrator the change is recorded under.
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The areas of a kind as a GeoJSON FeatureCollection on standard output.
+    Geojson {
+        /// town, village or grid.
+        #[arg(long)]
+        kind: String,
+        /// Code of a node: only the areas under it.
+        #[arg(long)]
+        parent: Option<String>,
     },
 }
 
@@ -242,6 +282,59 @@ async fn main() -> Result<()> {
             .await
         }
         Command::Bench(args) => bench::run(&args, &SystemClock).await,
+        Command::Import(ImportCommand::Geojson {
+            file,
+            level,
+            parent,
+            synthetic,
+            as_user,
+        }) => {
+            let s2 = s.clone();
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            with_store(&s, |b| async move {
+                on_backend!(b, |st| {
+                    let a = app(st, &s2, Arc::new(SystemClock))?;
+                    let user = a.store.user_by_name(&as_user).await?;
+                    let who = zhili_server::auth::Principal::for_user(&a, user)
+                        .await
+                        ?;
+                    let opts = zhili_server::geo::ImportOptions {
+                        level: level.parse().map_err(anyhow::Error::msg)?,
+                        parent_id: node_by_code(&a.store, parent.as_deref()).await?,
+                        synthetic,
+                    };
+                    let r = a
+                        .import_geojson(&who, &text, &opts)
+                        .await
+                        ?;
+                    for x in &r.areas {
+                        println!("{:<8} {:<16} {:<12} {:>10.3} km²", x.action, x.code, x.name, x.area_km2);
+                    }
+                    println!(
+                        "{} created, {} updated; {} unclosed ring(s) closed, {} empty hole(s) left out",
+                        r.created, r.updated, r.rings_closed, r.holes_dropped
+                    );
+                    Ok(())
+                })
+            })
+            .await
+        }
+        Command::Export(ExportCommand::Geojson { kind, parent }) => {
+            let s2 = s.clone();
+            with_store(&s, |b| async move {
+                on_backend!(b, |st| {
+                    let a = app(st, &s2, Arc::new(SystemClock))?;
+                    let parent_id = node_by_code(&a.store, parent.as_deref()).await?;
+                    let fc = a
+                        .export_geojson(kind.parse().map_err(anyhow::Error::msg)?, parent_id)
+                        .await?;
+                    println!("{fc}");
+                    Ok(())
+                })
+            })
+            .await
+        }
         Command::Scan => {
             let s2 = s.clone();
             with_store(&s, |b| async move {
@@ -255,6 +348,18 @@ async fn main() -> Result<()> {
             .await
         }
     }
+}
+
+/// The id of the org node with this code.
+async fn node_by_code<S: Store>(store: &S, code: Option<&str>) -> Result<Option<i64>> {
+    let Some(code) = code else { return Ok(None) };
+    store
+        .list_nodes()
+        .await?
+        .into_iter()
+        .find(|n| n.code == code)
+        .map(|n| Some(n.id))
+        .with_context(|| format!("no org node has code {code}"))
 }
 
 async fn serve<S: Store>(store: S, s: &Settings, demo: bool) -> Result<()> {

@@ -95,6 +95,72 @@ fn demo_and_users(data: &[&str]) {
     run_ok(data, &["user", "disable", "zhang"], &[]);
     let list = String::from_utf8_lossy(&run_ok(data, &["user", "list"], &[]).stdout).to_string();
     assert!(list.contains("(disabled)"));
+    // The demo's synthetic cells export as GeoJSON; the real Dongguan towns import by name.
+    let cells = String::from_utf8_lossy(
+        &run_ok(
+            data,
+            &[
+                "export",
+                "geojson",
+                "--kind",
+                "grid",
+                "--parent",
+                "441900115200",
+            ],
+            &[],
+        )
+        .stdout,
+    )
+    .to_string();
+    let fc: serde_json::Value = serde_json::from_str(&cells).unwrap();
+    assert_eq!(fc["features"].as_array().unwrap().len(), 3, "{cells}");
+    assert_eq!(fc["features"][0]["properties"]["synthetic"], true);
+    let towns = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/geo/dongguan/dongguan-towns-32.geojson");
+    if towns.exists() {
+        let out = run_ok(
+            data,
+            &[
+                "import",
+                "geojson",
+                towns.to_str().unwrap(),
+                "--level",
+                "town",
+            ],
+            &[],
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("31 created, 1 updated; 25 unclosed ring(s) closed"),
+            "{text}"
+        );
+    } else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but ../shared is missing"
+        );
+        eprintln!("skipped: ../shared/geo/dongguan not found (town import)");
+    }
+    let bad = zhili()
+        .args(data)
+        .args([
+            "import",
+            "geojson",
+            "/dev/null",
+            "--level",
+            "grid",
+            "--parent",
+            "441900115200",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("geojson: not GeoJSON"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
     let (ok, text) = verify(data);
     assert!(ok, "{text}");
     assert!(text.contains("audit chain intact"), "{text}");

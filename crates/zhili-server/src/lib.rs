@@ -8,6 +8,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod extract;
+pub mod geo;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
@@ -50,6 +51,7 @@ pub struct AppInner<S> {
     pub blobs: Blobs,
     pub settings: Settings,
     pub metrics: metrics::Metrics,
+    locator_cache: geo::LocatorCache,
     /// Org nodes' paths and names, read once: a node's place in the tree never changes.
     node_refs: std::sync::RwLock<std::collections::HashMap<i64, NodeRef>>,
 }
@@ -176,6 +178,7 @@ impl<S: Store> App<S> {
                 blobs,
                 settings,
                 metrics: Default::default(),
+                locator_cache: Default::default(),
                 node_refs: Default::default(),
             }),
         })
@@ -225,6 +228,7 @@ impl<S: Store> App<S> {
         Router::new()
             .merge(cases::api::routes())
             .merge(org::api::routes())
+            .merge(geo::api::routes())
             .merge(report::api::routes())
             .merge(auth::routes())
             .merge(openapi::routes())

@@ -35,6 +35,7 @@ impl Modify for BearerAuth {
         crate::org::api::revoke_token, crate::org::api::list_nodes, crate::org::api::post_node,
         crate::org::api::list_departments, crate::org::api::post_department, crate::org::api::workflows,
         crate::report::api::indicators, crate::report::api::definitions,
+        crate::geo::api::import, crate::geo::api::areas, crate::geo::api::locate,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -43,6 +44,7 @@ impl Modify for BearerAuth {
         (name = "users", description = "Users, grants and API tokens"),
         (name = "org", description = "The org tree, departments and workflows"),
         (name = "indicators", description = "Named indicator formulas over the records"),
+        (name = "geo", description = "Town, village and grid-cell areas (GeoJSON, WGS84) and point lookup"),
     )
 )]
 pub struct ApiDoc;
