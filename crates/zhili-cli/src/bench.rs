@@ -32,7 +32,7 @@ use zhili_store_sqlite::SqliteStore;
 
 #[derive(Args, Clone, Debug)]
 pub struct BenchArgs {
-    /// sqlite, postgres or both.
+    /// sqlite, postgres, both, or none (only the figures that need no database).
     #[arg(long, default_value = "both")]
     pub backend: String,
     /// How many cases to load for the query, scan and memory figures.
@@ -362,13 +362,76 @@ macro_rules! raw_ceiling {
     }};
 }
 
+/// Point-to-cell lookups with 3,000 grid cells (a 60 × 50 block of 150 m cells, each with 24
+/// boundary points as a surveyed cell has), against the ceiling: the same R-tree of bounding
+/// boxes without the point-in-polygon test.
+fn point_lookups() {
+    use geo::{LineString, MultiPolygon, Polygon};
+    use zhili_domain::geo::Locator;
+    let (x0, y0, d) = (114.12, 22.80, 0.0015);
+    let mut cells = Vec::new();
+    for row in 0..50 {
+        for col in 0..60 {
+            let (x, y) = (x0 + f64::from(col) * d, y0 + f64::from(row) * d);
+            // Six points a side, as a surveyed cell boundary has.
+            let mut ring = Vec::new();
+            for k in 0..24 {
+                let t = f64::from(k % 6) / 6.0 * d;
+                ring.push(match k / 6 {
+                    0 => (x + t, y),
+                    1 => (x + d, y + t),
+                    2 => (x + d - t, y + d),
+                    _ => (x, y + d - t),
+                });
+            }
+            let poly = Polygon::new(LineString::from(ring), vec![]);
+            cells.push((
+                i64::from(row * 60 + col),
+                NodeKind::Grid,
+                MultiPolygon(vec![poly]),
+            ));
+        }
+    }
+    let loc = Locator::new(cells);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let points: Vec<(f64, f64)> = (0..1_000_000)
+        .map(|_| {
+            (
+                x0 + rng.random_range(0.0..60.0 * d),
+                y0 + rng.random_range(0.0..50.0 * d),
+            )
+        })
+        .collect();
+    let t = Instant::now();
+    let found = points
+        .iter()
+        .filter(|(x, y)| loc.locate(*x, *y).grid.is_some())
+        .count();
+    let full = points.len() as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let boxes: usize = points.iter().map(|(x, y)| loc.boxes_at(*x, *y)).sum();
+    let ceiling = points.len() as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "point-to-cell lookups, {} cells, {} points (one thread): {:.0}/s, {} placed; \
+         bounding-box R-tree alone {:.0}/s ({} boxes hit); ratio {:.0}%",
+        loc.len(),
+        points.len(),
+        full,
+        found,
+        ceiling,
+        boxes,
+        100.0 * full / ceiling
+    );
+}
+
 /// Run the benchmarks; `clock` is the real clock (the loaded cases are placed around its time).
 pub async fn run(args: &BenchArgs, clock: &dyn Clock) -> Result<()> {
     let backends: Vec<&str> = match args.backend.as_str() {
         "both" => vec!["sqlite", "postgres"],
         "sqlite" => vec!["sqlite"],
         "postgres" => vec!["postgres"],
-        o => bail!("unknown backend `{o}` (sqlite, postgres, both)"),
+        "none" => vec![],
+        o => bail!("unknown backend `{o}` (sqlite, postgres, both, none)"),
     };
     println!(
         "zhili bench — {} cases loaded, {} HTTP creations per concurrency, {} queries per filter",
@@ -380,6 +443,7 @@ pub async fn run(args: &BenchArgs, clock: &dyn Clock) -> Result<()> {
             .map(|n| n.get())
             .unwrap_or(0)
     );
+    point_lookups();
     for b in backends {
         println!("\n== {b} ==");
         let dir = std::env::temp_dir().join(format!("zhili-bench-{b}-{}", std::process::id()));
