@@ -3,6 +3,18 @@
 
 use crate::calendar::Calendar;
 
+/// The shipped urban-management taxonomy (`data/taxonomy/urban.csv`).
+pub const URBAN_TAXONOMY: (&str, &str) = (
+    "data/taxonomy/urban.csv",
+    include_str!("../../../data/taxonomy/urban.csv"),
+);
+
+/// The shipped taxonomy, parsed (it is checked by the tests).
+pub fn urban_taxonomy() -> crate::urban::taxonomy::Taxonomy {
+    crate::urban::taxonomy::Taxonomy::from_csv(URBAN_TAXONOMY.0, URBAN_TAXONOMY.1)
+        .expect("the shipped taxonomy is valid")
+}
+
 /// Official division codes by name (`data/geo/admin-codes.csv`): `(code, name)`.
 pub fn admin_codes() -> Vec<(&'static str, &'static str)> {
     include_str!("../../../data/geo/admin-codes.csv")

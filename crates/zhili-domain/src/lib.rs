@@ -18,6 +18,7 @@ pub mod indicators;
 pub mod org;
 pub mod privacy;
 pub mod text;
+pub mod urban;
 pub mod workflow;
 
 #[cfg(test)]
