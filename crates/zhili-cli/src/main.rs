@@ -75,6 +75,9 @@ enum Command {
     /// Export data.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// The urban-management taxonomy (部件/事件).
+    #[command(subcommand)]
+    Taxonomy(TaxonomyCommand),
     /// Measure this machine: creation over HTTP vs the database's raw ceiling, list queries,
     /// the deadline scan and the server's memory with many cases, on SQLite and PostgreSQL.
     Bench(bench::BenchArgs),
@@ -130,6 +133,19 @@ enum ImportCommand {
         #[arg(long = "as", default_value = "admin")]
         as_user: String,
     },
+}
+
+#[derive(Subcommand)]
+enum TaxonomyCommand {
+    /// Check a taxonomy table (CSV or XLSX) and print a summary, or with --csv the table as
+    /// CSV (to keep under version control, or to set as `taxonomy_file`).
+    Check {
+        file: PathBuf,
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Print the taxonomy in use (the configured `taxonomy_file`, or the shipped one) as CSV.
+    Show,
 }
 
 #[derive(Subcommand)]
@@ -334,6 +350,37 @@ async fn main() -> Result<()> {
                 })
             })
             .await
+        }
+        Command::Taxonomy(TaxonomyCommand::Check { file, csv }) => {
+            let t = zhili_server::urban::read_taxonomy(&file)?;
+            if csv {
+                print!("{}", t.to_csv());
+            } else {
+                use zhili_domain::urban::taxonomy::ClassKind;
+                for kind in [ClassKind::Component, ClassKind::Event] {
+                    let majors = t.majors(kind);
+                    let n: usize = majors.iter().map(|m| m.2).sum();
+                    println!(
+                        "{} ({}): {} 大类, {} 小类",
+                        kind.label_zh(),
+                        kind.as_str(),
+                        majors.len(),
+                        n
+                    );
+                }
+                let unconfirmed = t
+                    .subclasses
+                    .iter()
+                    .filter(|s| s.limits_unconfirmed())
+                    .count();
+                println!("{unconfirmed} subclass(es) with unconfirmed default time limits");
+            }
+            Ok(())
+        }
+        Command::Taxonomy(TaxonomyCommand::Show) => {
+            let t = zhili_server::urban::load_taxonomy(&s).map_err(anyhow::Error::msg)?;
+            print!("{}", t.to_csv());
+            Ok(())
         }
         Command::Scan => {
             let s2 = s.clone();

@@ -161,6 +161,27 @@ fn demo_and_users(data: &[&str]) {
         "{}",
         String::from_utf8_lossy(&bad.stderr)
     );
+    // The taxonomy: shown as CSV, checked, and a broken copy named by line.
+    let shown =
+        String::from_utf8_lossy(&run_ok(data, &["taxonomy", "show"], &[]).stdout).to_string();
+    let file = std::path::Path::new(data[1]).join("taxonomy.csv");
+    std::fs::write(&file, &shown).unwrap();
+    let out = run_ok(data, &["taxonomy", "check", file.to_str().unwrap()], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("部件 (component): 6 大类, 85 小类"), "{text}");
+    assert!(text.contains("事件 (event): 5 大类, 54 小类"), "{text}");
+    std::fs::write(&file, shown.replacen(",0101,", ",0201,", 1)).unwrap();
+    let bad = zhili()
+        .args(data)
+        .args(["taxonomy", "check", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("taxonomy.csv:2: minor_code: 0201 does not begin with its 大类 01"),
+        "{err}"
+    );
     let (ok, text) = verify(data);
     assert!(ok, "{text}");
     assert!(text.contains("audit chain intact"), "{text}");

@@ -23,6 +23,8 @@ pub struct Settings {
     pub calendar_dir: Option<PathBuf>,
     /// Extra or replacement workflow definitions (`*.toml`).
     pub workflow_dir: Option<PathBuf>,
+    /// The deployment's urban-management taxonomy (CSV or XLSX) instead of the shipped one.
+    pub taxonomy_file: Option<PathBuf>,
     /// Largest attachment accepted, in MiB.
     pub max_upload_mib: u64,
     /// How long a web login lasts, in hours.
@@ -41,6 +43,7 @@ impl Default for Settings {
             office_hours: "08:30-12:00,14:00-17:30".into(),
             calendar_dir: None,
             workflow_dir: None,
+            taxonomy_file: None,
             max_upload_mib: 20,
             session_hours: 12,
             scan_interval_secs: 60,
@@ -50,7 +53,8 @@ impl Default for Settings {
 
 pub const EXAMPLE: &str = r#"# zhili configuration. Every key is optional; the values shown are the defaults.
 # Environment variables override this file: ZHILI_DATA_DIR, ZHILI_DATABASE, ZHILI_LISTEN,
-# ZHILI_SECRET_KEY_FILE, ZHILI_OFFICE_HOURS, ZHILI_CALENDAR_DIR, ZHILI_WORKFLOW_DIR.
+# ZHILI_SECRET_KEY_FILE, ZHILI_OFFICE_HOURS, ZHILI_CALENDAR_DIR, ZHILI_WORKFLOW_DIR,
+# ZHILI_TAXONOMY_FILE.
 
 # Where the SQLite file, attachments and the generated secret key live.
 data_dir = "zhili-data"
@@ -73,6 +77,11 @@ office_hours = "08:30-12:00,14:00-17:30"
 
 # A folder with workflow definitions (*.toml) that add to or replace the shipped ones.
 # workflow_dir = "/etc/zhili/workflows"
+
+# The urban-management taxonomy (部件/事件 classes, owning departments, stage time limits) as a CSV
+# or XLSX table with the columns of data/taxonomy/urban.csv, replacing the shipped one.
+# `zhili taxonomy check FILE` checks a table and prints it as CSV.
+# taxonomy_file = "/etc/zhili/taxonomy.xlsx"
 
 max_upload_mib = 20
 session_hours = 12
@@ -115,6 +124,9 @@ impl Settings {
         }
         if let Some(v) = get("ZHILI_WORKFLOW_DIR") {
             self.workflow_dir = Some(v.into());
+        }
+        if let Some(v) = get("ZHILI_TAXONOMY_FILE") {
+            self.taxonomy_file = Some(v.into());
         }
     }
 

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod org;
 pub mod report;
+pub mod urban;
 pub mod web;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct AppInner<S> {
     pub calendar: Calendar,
     pub office: OfficeHours,
     pub workflows: Workflows,
+    /// The urban-management taxonomy (部件/事件).
+    pub taxonomy: zhili_domain::urban::taxonomy::Taxonomy,
     pub crypto: Crypto,
     pub blobs: Blobs,
     pub settings: Settings,
@@ -157,6 +160,7 @@ impl<S: Store> App<S> {
     ) -> Result<App<S>, String> {
         let calendar = load_calendar(&settings)?;
         let workflows = load_workflows(&settings)?;
+        let taxonomy = urban::load_taxonomy(&settings)?;
         let office =
             OfficeHours::parse(&settings.office_hours).map_err(|e| format!("office_hours: {e}"))?;
         for y in calendar.years().filter(|y| y.provisional) {
@@ -174,6 +178,7 @@ impl<S: Store> App<S> {
                 calendar,
                 office,
                 workflows,
+                taxonomy,
                 crypto,
                 blobs,
                 settings,
@@ -229,6 +234,7 @@ impl<S: Store> App<S> {
             .merge(cases::api::routes())
             .merge(org::api::routes())
             .merge(geo::api::routes())
+            .merge(urban::api::routes())
             .merge(report::api::routes())
             .merge(auth::routes())
             .merge(openapi::routes())

@@ -36,6 +36,7 @@ impl Modify for BearerAuth {
         crate::org::api::list_departments, crate::org::api::post_department, crate::org::api::workflows,
         crate::report::api::indicators, crate::report::api::definitions,
         crate::geo::api::import, crate::geo::api::areas, crate::geo::api::locate,
+        crate::urban::api::taxonomy, crate::urban::api::taxonomy_csv,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -44,6 +45,7 @@ impl Modify for BearerAuth {
         (name = "users", description = "Users, grants and API tokens"),
         (name = "org", description = "The org tree, departments and workflows"),
         (name = "indicators", description = "Named indicator formulas over the records"),
+        (name = "urban", description = "Digital urban management (数字城管): taxonomy"),
         (name = "geo", description = "Town, village and grid-cell areas (GeoJSON, WGS84) and point lookup"),
     )
 )]

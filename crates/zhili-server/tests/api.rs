@@ -1219,6 +1219,20 @@ async fn geo_flow<S: Store>(e: Env<S>) {
         );
         eprintln!("skipped: ../shared/geo/dongguan not found (real-town import)");
     }
+    // The taxonomy in use.
+    let (s, tax) = e.call("GET", &disp, "/api/v1/urban/taxonomy", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let tax = tax.as_array().unwrap();
+    assert_eq!(tax.len(), 139);
+    let garbage = tax.iter().find(|t| t["key"] == "event:0102").unwrap();
+    assert_eq!(garbage["name"], "暴露垃圾");
+    assert_eq!(garbage["limits"][3]["label"], "4工作时");
+    assert_eq!(garbage["limits_unconfirmed"], false);
+    let (s, csv) = e
+        .call("GET", &disp, "/api/v1/urban/taxonomy.csv", None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(csv.as_str().unwrap().starts_with("kind,major_code,"));
     // Outside every area is an answer, not an error; a bad coordinate is a 422 naming it.
     let (s, at) = e
         .call("GET", &disp, "/api/v1/geo/locate?lon=2.35&lat=48.85", None)

@@ -1,0 +1,123 @@
+//! Digital urban management (数字城管) in the server: the deployment's taxonomy (CSV or XLSX)
+//! and its API. The rules are in `zhili_domain::urban`.
+
+pub mod api;
+
+use std::path::Path;
+
+use zhili_domain::urban::taxonomy::{Taxonomy, TaxonomyError};
+
+use crate::config::Settings;
+
+/// The taxonomy in use: the deployment's file, or the shipped one.
+pub fn load_taxonomy(settings: &Settings) -> Result<Taxonomy, String> {
+    match &settings.taxonomy_file {
+        Some(p) => read_taxonomy(p).map_err(|e| e.to_string()),
+        None => Ok(zhili_domain::builtin::urban_taxonomy()),
+    }
+}
+
+/// Read a taxonomy table from a CSV or XLSX file (by its extension).
+pub fn read_taxonomy(path: &Path) -> Result<Taxonomy, TaxonomyError> {
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| TaxonomyError {
+        file: name.clone(),
+        line: 0,
+        problem: e.to_string(),
+    };
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        let bytes = std::fs::read(path).map_err(io)?;
+        taxonomy_from_xlsx(&name, &bytes)
+    } else {
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        Taxonomy::from_csv(&name, &text)
+    }
+}
+
+/// Read the first worksheet of an XLSX workbook as a taxonomy table (header row first; rows
+/// are numbered as the spreadsheet numbers them).
+pub fn taxonomy_from_xlsx(name: &str, bytes: &[u8]) -> Result<Taxonomy, TaxonomyError> {
+    use calamine::{Reader, Xlsx};
+    let fail = |line: usize, problem: String| TaxonomyError {
+        file: name.into(),
+        line,
+        problem,
+    };
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| fail(0, format!("not an XLSX workbook: {e}")))?;
+    let sheet = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| fail(0, "the workbook has no sheets".into()))?;
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| fail(0, format!("sheet {sheet}: {e}")))?;
+    let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let rows = range
+        .rows()
+        .enumerate()
+        .map(|(i, r)| {
+            let cells = r
+                .iter()
+                .map(|c| match c {
+                    // Whole numbers typed as numbers (codes, radii) read as their digits.
+                    calamine::Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+                    other => other.to_string(),
+                })
+                .collect();
+            (first_row + i + 1, cells)
+        })
+        .filter(|(_, cells): &(usize, Vec<String>)| {
+            !cells.first().is_some_and(|c| c.starts_with('#'))
+        })
+        .collect();
+    Taxonomy::from_rows(name, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped table written to a workbook (codes as text, radii as numbers) reads back
+    /// the same; a bad cell is reported with the spreadsheet's own row number.
+    #[test]
+    fn xlsx_tables_import() {
+        let shipped = zhili_domain::builtin::urban_taxonomy();
+        let csv_text = shipped.to_csv();
+        let write = |edit: &dyn Fn(usize, usize, &str) -> String| {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet();
+            for (r, line) in csv_text.lines().enumerate() {
+                for (c, cell) in line.split(',').enumerate() {
+                    let v = edit(r, c, cell);
+                    let (r, c) = (r as u32, c as u16);
+                    match v.parse::<f64>() {
+                        Ok(n) if c >= 14 => ws.write_number(r, c, n).unwrap(),
+                        _ => ws.write_string(r, c, &v).unwrap(),
+                    };
+                }
+            }
+            wb.save_to_buffer().unwrap()
+        };
+        let bytes = write(&|_, _, v| v.to_string());
+        let t = taxonomy_from_xlsx("t.xlsx", &bytes).unwrap();
+        assert_eq!(t.subclasses, shipped.subclasses);
+        let bad = write(&|r, c, v| {
+            if r == 5 && c == 11 {
+                "三天".into()
+            } else {
+                v.to_string()
+            }
+        });
+        let e = taxonomy_from_xlsx("t.xlsx", &bad).unwrap_err().to_string();
+        assert!(e.starts_with("t.xlsx:6: handle:"), "{e}");
+        let e = taxonomy_from_xlsx("t.xlsx", b"not a workbook")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not an XLSX workbook"), "{e}");
+    }
+}
