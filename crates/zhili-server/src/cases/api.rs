@@ -40,7 +40,8 @@ pub struct ListQuery {
     pub from: Option<String>,
     /// Received before: `YYYY-MM-DD` (that day excluded) or RFC 3339.
     pub to: Option<String>,
-    /// Words in the case number, title, content or address.
+    /// Search: Chinese words (every word must occur in the title, content, address or category;
+    /// results newest registration first) or a case number or its beginning (`2021GE…`).
     pub q: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
