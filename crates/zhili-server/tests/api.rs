@@ -1233,6 +1233,68 @@ async fn geo_flow<S: Store>(e: Env<S>) {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(csv.as_str().unwrap().starts_with("kind,major_code,"));
+    // Likely duplicates: two reports of 暴露垃圾 at the same corner, one elsewhere, one of
+    // another subclass; the check offers the near one of the same subclass first.
+    let mk = |title: &str, category: &str, lon: f64| {
+        json!({"channel": "grid_patrol", "title": title, "content": format!("{title}，请处理"),
+            "category": category, "node_id": e.village, "lat": 22.84, "lon": lon})
+    };
+    let grid = e.login("grid").await;
+    let mut ids = Vec::new();
+    for (title, cat, lon) in [
+        ("香芒东路路口暴露垃圾", "event:0102", 114.16),
+        ("香芒东路路口暴露垃圾", "event:0102", 114.17),
+        ("香芒东路路口机动车乱停放", "event:0505", 114.16),
+    ] {
+        let (s, c) = e
+            .call("POST", &grid, "/api/v1/cases", Some(mk(title, cat, lon)))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let (s, d) = e
+        .call(
+            "GET",
+            &disp,
+            "/api/v1/urban/duplicates?category=event:0102&lon=114.1601&lat=22.8401&text=%E8%B7%AF%E5%8F%A3%E6%9A%B4%E9%9C%B2%E5%9E%83%E5%9C%BE",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let d = d.as_array().unwrap();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["case"]["id"].as_i64(), Some(ids[0]));
+    assert!(d[0]["distance_m"].as_f64().unwrap() < 20.0);
+    assert!(d[0]["text_similarity"].as_f64().unwrap() > 0.3);
+    let (s, v) = e
+        .call(
+            "GET",
+            &disp,
+            "/api/v1/urban/duplicates?category=event:9999&lon=114.16&lat=22.84",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "category")
+    );
+    // The same cases in a map box.
+    let (_, l) = e
+        .call(
+            "GET",
+            &disp,
+            "/api/v1/cases?bbox=114.15,22.83,114.165,22.85",
+            None,
+        )
+        .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 2);
+    let (s, v) = e
+        .call("GET", &disp, "/api/v1/cases?bbox=114.2,22.8", None)
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "bbox")
+    );
     // Outside every area is an answer, not an error; a bad coordinate is a 422 naming it.
     let (s, at) = e
         .call("GET", &disp, "/api/v1/geo/locate?lon=2.35&lat=48.85", None)

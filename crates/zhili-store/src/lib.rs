@@ -394,6 +394,8 @@ pub struct CaseFilter {
     pub created_to: Option<Timestamp>,
     /// Words in the case number, title, content or address.
     pub text: Option<String>,
+    /// Cases located in this box: `(min_lon, min_lat, max_lon, max_lat)`, WGS84.
+    pub bbox: Option<(f64, f64, f64, f64)>,
     /// Cases after this position in the list's order (newest first): the previous page's
     /// last `(created_at, id)`.
     pub before: Option<(Timestamp, i64)>,

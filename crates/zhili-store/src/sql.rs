@@ -796,6 +796,16 @@ macro_rules! impl_sql_store {
                         qb.push(" ESCAPE '\\'");
                     }
                 }
+                if let Some((x0, y0, x1, y1)) = f.bbox {
+                    qb.push(" AND lon >= ");
+                    qb.push_bind(x0);
+                    qb.push(" AND lon <= ");
+                    qb.push_bind(x1);
+                    qb.push(" AND lat >= ");
+                    qb.push_bind(y0);
+                    qb.push(" AND lat <= ");
+                    qb.push_bind(y1);
+                }
                 if let Some(st) = &f.clock_status {
                     qb.push(" AND ended_at IS NULL AND clock_status = ");
                     qb.push_bind(st.clone());

@@ -43,6 +43,8 @@ pub struct ListQuery {
     /// Search: Chinese words (every word must occur in the title, content, address or category;
     /// results newest registration first) or a case number or its beginning (`2021GE…`).
     pub q: Option<String>,
+    /// Cases located in a box: `min_lon,min_lat,max_lon,max_lat` (WGS84).
+    pub bbox: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
@@ -123,9 +125,32 @@ impl ListQuery {
                 .transpose()?,
             created_to: opt(&self.to).map(|s| parse_time("to", &s)).transpose()?,
             text: opt(&self.q),
+            bbox: opt(&self.bbox).map(|b| parse_bbox(&b)).transpose()?,
             before,
             limit,
         })
+    }
+}
+
+/// `min_lon,min_lat,max_lon,max_lat`.
+fn parse_bbox(s: &str) -> AppResult<(f64, f64, f64, f64)> {
+    let bad = || AppError::invalid("bbox", "give min_lon,min_lat,max_lon,max_lat in degrees");
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|_| bad()))
+        .collect::<AppResult<_>>()?;
+    match v[..] {
+        [x0, y0, x1, y1]
+            if x0 <= x1
+                && y0 <= y1
+                && (-180.0..=180.0).contains(&x0)
+                && (-180.0..=180.0).contains(&x1)
+                && (-90.0..=90.0).contains(&y0)
+                && (-90.0..=90.0).contains(&y1) =>
+        {
+            Ok((x0, y0, x1, y1))
+        }
+        _ => Err(bad()),
     }
 }
 

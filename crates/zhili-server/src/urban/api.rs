@@ -106,8 +106,59 @@ pub async fn taxonomy_csv<S: Store>(State(app): State<App<S>>, _who: Principal) 
         .into_response()
 }
 
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesQuery {
+    /// The subclass key, e.g. `event:0102`.
+    pub category: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// What the new report says.
+    #[serde(default)]
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateView {
+    pub case: crate::cases::CaseView,
+    pub distance_m: f64,
+    pub hours_apart: f64,
+    /// Share of words in common, 0–1.
+    pub text_similarity: f64,
+    /// 0–1, best first.
+    pub score: f64,
+}
+
+/// Likely duplicates (疑似重复) of a report about to be made: earlier reports of the same
+/// subclass within its radius and time window, best first.
+#[utoipa::path(get, path = "/api/v1/urban/duplicates", tag = "urban", params(DuplicatesQuery),
+    responses((status = 200, body = Vec<DuplicateView>), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn duplicates<S: Store>(
+    State(app): State<App<S>>,
+    who: Principal,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<DuplicatesQuery>,
+) -> AppResult<Json<Vec<DuplicateView>>> {
+    let found = app
+        .likely_duplicates(&who, &q.category, q.lon, q.lat, &q.text)
+        .await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|(c, row)| DuplicateView {
+                case: crate::cases::api::case_view(&app, &row),
+                distance_m: c.distance_m,
+                hours_apart: c.hours_apart,
+                text_similarity: c.text_similarity,
+                score: c.score,
+            })
+            .collect(),
+    ))
+}
+
 pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
+        .route("/api/v1/urban/duplicates", get(duplicates::<S>))
         .route("/api/v1/urban/taxonomy", get(taxonomy::<S>))
         .route("/api/v1/urban/taxonomy.csv", get(taxonomy_csv::<S>))
 }

@@ -5,9 +5,86 @@ pub mod api;
 
 use std::path::Path;
 
+use zhili_domain::urban::duplicates::{Candidate, Report, likely_duplicates};
 use zhili_domain::urban::taxonomy::{Taxonomy, TaxonomyError};
 
 use crate::config::Settings;
+
+impl<S: zhili_store::Store> crate::App<S> {
+    /// Earlier reports (visible to `who`) that are likely duplicates of a report of `category`
+    /// at (`lon`, `lat`) saying `text` now: same subclass, within the subclass's radius and
+    /// window (RULES.md §3; taxonomy `dup_radius_m`, `dup_window_h`). Best first, with the
+    /// cases.
+    pub async fn likely_duplicates(
+        &self,
+        who: &crate::auth::Principal,
+        category: &str,
+        lon: f64,
+        lat: f64,
+        text: &str,
+    ) -> crate::error::AppResult<Vec<(Candidate, zhili_store::CaseRow)>> {
+        use crate::error::AppError;
+        let sub = self.taxonomy.by_key(category).ok_or_else(|| {
+            AppError::invalid(
+                "category",
+                format!("no subclass {category} in the taxonomy"),
+            )
+        })?;
+        if !(-180.0..=180.0).contains(&lon) {
+            return Err(AppError::invalid(
+                "lon",
+                "longitude must be between -180 and 180",
+            ));
+        }
+        if !(-90.0..=89.0).contains(&lat) {
+            return Err(AppError::invalid(
+                "lat",
+                "latitude must be between -90 and 89",
+            ));
+        }
+        let now = self.now();
+        let r = f64::from(sub.dup_radius_m);
+        let (dlat, dlon) = (r / 111_000.0, r / (111_000.0 * lat.to_radians().cos()));
+        let rows = self
+            .store
+            .list_cases(&zhili_store::CaseFilter {
+                visibility: who.visibility(),
+                category: Some(category.to_string()),
+                created_from: Some(now - chrono::Duration::hours(i64::from(sub.dup_window_h))),
+                bbox: Some((lon - dlon, lat - dlat, lon + dlon, lat + dlat)),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?;
+        let report = |c: &zhili_store::CaseRow| {
+            Some(Report {
+                id: c.id,
+                subclass: c.category.clone()?,
+                lon: c.lon?,
+                lat: c.lat?,
+                at: c.created_at,
+                text: format!("{} {}", c.title, c.content),
+            })
+        };
+        let earlier: Vec<Report> = rows.iter().filter_map(report).collect();
+        let new = Report {
+            id: 0,
+            subclass: category.to_string(),
+            lon,
+            lat,
+            at: now,
+            text: text.to_string(),
+        };
+        let found = likely_duplicates(&new, &earlier, sub.dup_radius_m, sub.dup_window_h);
+        Ok(found
+            .into_iter()
+            .filter_map(|c| {
+                let row = rows.iter().find(|r| r.id == c.id)?.clone();
+                Some((c, row))
+            })
+            .collect())
+    }
+}
 
 /// The taxonomy in use: the deployment's file, or the shipped one.
 pub fn load_taxonomy(settings: &Settings) -> Result<Taxonomy, String> {
