@@ -33,6 +33,7 @@ impl Modify for BearerAuth {
         crate::org::api::me, crate::org::api::list_users, crate::org::api::post_user, crate::org::api::post_grant,
         crate::org::api::set_disabled, crate::org::api::post_token, crate::org::api::list_tokens,
         crate::org::api::revoke_token, crate::org::api::list_nodes, crate::org::api::post_node,
+        crate::org::api::grid_workers,
         crate::org::api::list_departments, crate::org::api::post_department, crate::org::api::workflows,
         crate::report::api::indicators, crate::report::api::definitions,
         crate::geo::api::import, crate::geo::api::areas, crate::geo::api::locate,

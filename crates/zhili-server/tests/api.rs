@@ -1219,6 +1219,40 @@ async fn geo_flow<S: Store>(e: Env<S>) {
         );
         eprintln!("skipped: ../shared/geo/dongguan not found (real-town import)");
     }
+    // A cell's grid workers: the one granted on the cell first, then the village's.
+    let cell_id = rep["areas"][0]["node_id"].as_i64().unwrap();
+    let (s, u) = e
+        .call(
+            "POST",
+            &admin,
+            "/api/v1/users",
+            Some(
+                json!({"username": "cellw", "display_name": "格员", "password": "cellw-password-1",
+                "grants": [{"role": "grid_worker", "node_id": cell_id}]}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{u}");
+    let (s, w) = e
+        .call(
+            "GET",
+            &disp,
+            &format!("/api/v1/org/nodes/{cell_id}/grid-workers"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{w}");
+    let names: Vec<(&str, bool)> = w
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["username"].as_str().unwrap(), x["own"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(names, vec![("cellw", true), ("grid", false)]);
+    let (s, _) = e
+        .call("GET", &disp, "/api/v1/org/nodes/999999/grid-workers", None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     // The taxonomy in use.
     let (s, tax) = e.call("GET", &disp, "/api/v1/urban/taxonomy", None).await;
     assert_eq!(s, StatusCode::OK);

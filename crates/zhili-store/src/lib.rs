@@ -532,6 +532,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         at: Timestamp,
     ) -> impl Future<Output = StoreResult<GrantRow>> + Send;
     fn user_grants(&self, user_id: i64) -> impl Future<Output = StoreResult<Vec<GrantRow>>> + Send;
+    /// Every grant of a role (e.g. all grid workers' cells), with enabled users only.
+    fn grants_with_role(
+        &self,
+        role: Role,
+    ) -> impl Future<Output = StoreResult<Vec<GrantRow>>> + Send;
     fn create_token(
         &self,
         user_id: i64,

@@ -1089,6 +1089,19 @@ macro_rules! impl_sql_store {
                     Ok(GrantRow { id, user_id, role, node_id, node_path: path, department_id })
                 }
 
+                async fn grants_with_role(&self, role: zhili_domain::org::Role) -> StoreResult<Vec<GrantRow>> {
+                    sqlx::query(
+                        "SELECT g.* FROM grants g JOIN users u ON u.id = g.user_id \
+                         WHERE g.role = $1 AND u.disabled = FALSE ORDER BY g.id",
+                    )
+                    .bind(role.as_str())
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(grant_from_row)
+                    .collect()
+                }
+
                 async fn user_grants(&self, user_id: i64) -> StoreResult<Vec<GrantRow>> {
                     sqlx::query("SELECT * FROM grants WHERE user_id = $1 ORDER BY id")
                         .bind(user_id)

@@ -541,6 +541,58 @@ pub async fn workflows<S: Store>(
     Json(serde_json::to_value(app.workflows.all().collect::<Vec<_>>()).unwrap_or_default())
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GridWorkerView {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// The node the grant is on: the cell itself, or the village or town above it.
+    pub granted_on: i64,
+    /// True when the grant is on this node itself (the cell's own worker).
+    pub own: bool,
+}
+
+/// The grid workers (网格员) of a node: those granted on it, then those granted above it.
+#[utoipa::path(get, path = "/api/v1/org/nodes/{id}/grid-workers", tag = "org", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<GridWorkerView>), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn grid_workers<S: Store>(
+    State(app): State<App<S>>,
+    _who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<GridWorkerView>>> {
+    let node = match app.store.get_node(id).await {
+        Ok(n) => n,
+        Err(DbError::NotFound(_)) => return Err(AppError::not_found("org node")),
+        Err(e) => return Err(e.into()),
+    };
+    let users = app.store.list_users().await?;
+    let mut out: Vec<GridWorkerView> = app
+        .store
+        .grants_with_role(Role::GridWorker)
+        .await?
+        .into_iter()
+        .filter(|g| {
+            g.node_path
+                .as_deref()
+                .is_some_and(|p| node.path.starts_with(p))
+        })
+        .filter_map(|g| {
+            let u = users.iter().find(|u| u.id == g.user_id)?;
+            Some(GridWorkerView {
+                user_id: u.id,
+                username: u.username.clone(),
+                display_name: u.display_name.clone(),
+                granted_on: g.node_id?,
+                own: g.node_id == Some(node.id),
+            })
+        })
+        .collect();
+    // The cell's own workers first, then the nearest above.
+    out.sort_by_key(|w| (!w.own, std::cmp::Reverse(w.granted_on), w.user_id));
+    Ok(Json(out))
+}
+
 pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/me", get(me::<S>))
@@ -555,6 +607,10 @@ pub fn routes<S: Store>() -> Router<App<S>> {
         .route(
             "/api/v1/org/nodes",
             get(list_nodes::<S>).post(post_node::<S>),
+        )
+        .route(
+            "/api/v1/org/nodes/{id}/grid-workers",
+            get(grid_workers::<S>),
         )
         .route(
             "/api/v1/departments",
