@@ -63,10 +63,16 @@ pub const CALENDAR_FILES: &[(&str, &str)] = &[
 ];
 
 /// `(file name, text)` of each workflow definition.
-pub const WORKFLOW_FILES: &[(&str, &str)] = &[(
-    "data/workflows/general.toml",
-    include_str!("../../../data/workflows/general.toml"),
-)];
+pub const WORKFLOW_FILES: &[(&str, &str)] = &[
+    (
+        "data/workflows/general.toml",
+        include_str!("../../../data/workflows/general.toml"),
+    ),
+    (
+        "data/workflows/urban.toml",
+        include_str!("../../../data/workflows/urban.toml"),
+    ),
+];
 
 pub fn calendar() -> Calendar {
     Calendar::from_files(CALENDAR_FILES.iter().copied()).expect("shipped calendar is valid")
