@@ -231,10 +231,12 @@ fn shape_of(v: &geojson::GeometryValue) -> Result<(MultiPolygon<f64>, Repairs), 
         let exterior = lines.remove(0);
         let polygon = Polygon::new(exterior, lines);
         if let Err(e) = polygon.check_validation() {
-            return Err(format!(
-                "{}: {e}",
-                at(0).replace(" ring 0", "").replace("ring 0", "polygon")
-            ));
+            let which = if polygons.len() > 1 {
+                format!("polygon {pi}")
+            } else {
+                "polygon".to_string()
+            };
+            return Err(format!("{which}: {e}"));
         }
         out.push(polygon);
     }

@@ -712,7 +712,8 @@ macro_rules! impl_sql_store {
             }
 
             /// The WHERE conditions of a case filter (after `WHERE 1 = 1`).
-            fn push_case_filter(qb: &mut sqlx::QueryBuilder<$db>, f: &CaseFilter) {
+            /// The filter's conditions; `text` is `TextQuery::of(f)`, worked out once by the caller.
+            fn push_case_filter(qb: &mut sqlx::QueryBuilder<$db>, f: &CaseFilter, text: Option<$crate::sql::TextQuery>) {
                     if !f.visibility.all {
                     let v = &f.visibility;
                     if v.node_paths.is_empty() && v.department_ids.is_empty() {
@@ -776,7 +777,7 @@ macro_rules! impl_sql_store {
                     qb.push(" AND created_at < ");
                     qb.push_bind(ms(t));
                 }
-                match $crate::sql::TextQuery::of(f) {
+                match text {
                     None => {}
                     Some($crate::sql::TextQuery::CaseNo(no)) => {
                         qb.push(" AND case_no >= ");
@@ -1242,13 +1243,14 @@ macro_rules! impl_sql_store {
                 }
 
                 async fn list_cases(&self, f: &CaseFilter) -> StoreResult<Vec<CaseRow>> {
-                    let words = matches!($crate::sql::TextQuery::of(f), Some($crate::sql::TextQuery::Terms(_)));
+                    let text = $crate::sql::TextQuery::of(f);
+                    let words = matches!(text, Some($crate::sql::TextQuery::Terms(_)));
                     let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", $crate::case_columns!(), " FROM cases "));
                     if words {
                         qb.push($text_from);
                     }
                     qb.push(" WHERE 1 = 1");
-                    push_case_filter(&mut qb, f);
+                    push_case_filter(&mut qb, f, text);
                     if words {
                         // Found by words: newest registration first, in the index's own order,
                         // so that a common word stops after one page instead of sorting all hits.
@@ -1280,11 +1282,12 @@ macro_rules! impl_sql_store {
 
                 async fn count_cases(&self, f: &CaseFilter) -> StoreResult<i64> {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM cases ");
-                    if matches!($crate::sql::TextQuery::of(f), Some($crate::sql::TextQuery::Terms(_))) {
+                    let text = $crate::sql::TextQuery::of(f);
+                    if matches!(text, Some($crate::sql::TextQuery::Terms(_))) {
                         qb.push($text_from);
                     }
                     qb.push(" WHERE 1 = 1");
-                    push_case_filter(&mut qb, f);
+                    push_case_filter(&mut qb, f, text);
                     Ok(qb.build().fetch_one(&self.read).await?.try_get("n")?)
                 }
 
