@@ -616,7 +616,7 @@ async fn create_one<S: Store>(
         address: Some(address),
         lat: Some(lat),
         lon: Some(lon),
-        node_id: cell.id,
+        node_id: Some(cell.id),
         department_id: None,
         parties,
         attachment_ids: vec![],

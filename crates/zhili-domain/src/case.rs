@@ -5,8 +5,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{ClockStatus, Deadlines, Span, Timestamp};
-use crate::workflow::{ClockDef, Effect, TransitionDef, Workflow};
+use std::collections::BTreeMap;
+
+use crate::clock::{ClockStatus, Deadlines, Span, TimeUnit, Timestamp};
+use crate::workflow::{Effect, StateDef, TransitionDef, Workflow};
 
 /// How a case came in (来源渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
@@ -269,14 +271,15 @@ pub struct RunningClock {
 }
 
 impl RunningClock {
-    fn start(def: &ClockDef, now: Timestamp, dl: &Deadlines<'_>) -> RunningClock {
-        let due = dl.due(now, def.span());
+    /// A clock of `spans` counted one after another from `now` (one span for most clocks).
+    fn start(spans: &[Span], warn_ratio: f64, now: Timestamp, dl: &Deadlines<'_>) -> RunningClock {
+        let due = spans.iter().fold(now, |t, s| dl.due(t, *s));
         RunningClock {
-            span: def.span(),
+            span: main_span(spans),
             started_at: now,
             due_at: due,
-            warn_ratio: def.warn_ratio,
-            warn_at: dl.warn_at(now, due, def.warn_ratio),
+            warn_ratio,
+            warn_at: dl.warn_at(now, due, warn_ratio),
             status: ClockStatus::Normal,
             was_overdue: false,
         }
@@ -315,6 +318,64 @@ pub struct ClockChange {
     pub due_at: Timestamp,
 }
 
+/// The longest of a chain of spans (by nominal minutes): its unit is the one a pause gives back.
+fn main_span(spans: &[Span]) -> Span {
+    let minutes = |s: &Span| {
+        i64::from(s.amount)
+            * match s.unit {
+                TimeUnit::WorkingHour | TimeUnit::ClockHour => 60,
+                TimeUnit::WorkingDay => 8 * 60,
+                TimeUnit::CalendarDay => 24 * 60,
+            }
+    };
+    spans
+        .iter()
+        .copied()
+        .max_by_key(minutes)
+        .expect("a clock has at least one span")
+}
+
+/// A case's own time limits where they differ from its workflow's defaults: a 数字城管
+/// subclass's stage limits (环节时限, by the `stage` key of the workflow's states) and its
+/// overall limit as a chain of spans counted one after another (派遣 + 处置 + 核查 from 立案).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseLimits {
+    /// Empty: the workflow's own overall clock.
+    pub overall: Vec<Span>,
+    pub stages: BTreeMap<String, Span>,
+}
+
+impl CaseLimits {
+    fn overall_clock(
+        &self,
+        wf: &Workflow,
+        now: Timestamp,
+        dl: &Deadlines<'_>,
+    ) -> Option<RunningClock> {
+        let def = wf.clock.as_ref()?;
+        Some(if self.overall.is_empty() {
+            RunningClock::start(&[def.span()], def.warn_ratio, now, dl)
+        } else {
+            RunningClock::start(&self.overall, def.warn_ratio, now, dl)
+        })
+    }
+
+    fn stage_clock(
+        &self,
+        state: &StateDef,
+        now: Timestamp,
+        dl: &Deadlines<'_>,
+    ) -> Option<RunningClock> {
+        let own = state.stage.as_ref().and_then(|k| self.stages.get(k));
+        let warn = state.clock.map_or(0.2, |c| c.warn_ratio);
+        match (own, state.clock.as_ref()) {
+            (Some(span), _) => Some(RunningClock::start(&[*span], warn, now, dl)),
+            (None, Some(def)) => Some(RunningClock::start(&[def.span()], warn, now, dl)),
+            (None, None) => None,
+        }
+    }
+}
+
 /// Every clock of a case.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CaseClocks {
@@ -327,15 +388,28 @@ pub struct CaseClocks {
 }
 
 impl CaseClocks {
-    /// The clocks of a case registered at `now` in the workflow's initial state.
+    /// The clocks of a case received at `now` in the workflow's initial state, with the
+    /// workflow's own limits. The overall clock (办理时限) starts at registration (立案): at once,
+    /// unless the initial state comes before it (a report awaiting 核实).
     pub fn start(wf: &Workflow, now: Timestamp, dl: &Deadlines<'_>) -> CaseClocks {
+        Self::start_with(wf, &CaseLimits::default(), now, dl)
+    }
+
+    /// [`CaseClocks::start`] with the case's own limits.
+    pub fn start_with(
+        wf: &Workflow,
+        limits: &CaseLimits,
+        now: Timestamp,
+        dl: &Deadlines<'_>,
+    ) -> CaseClocks {
         let initial = wf.state(&wf.initial).expect("validated workflow");
         CaseClocks {
-            overall: wf.clock.as_ref().map(|c| RunningClock::start(c, now, dl)),
-            stage: initial
-                .clock
-                .as_ref()
-                .map(|c| RunningClock::start(c, now, dl)),
+            overall: if initial.before_registration {
+                None
+            } else {
+                limits.overall_clock(wf, now, dl)
+            },
+            stage: limits.stage_clock(initial, now, dl),
             paused_since: initial.paused.then_some(now),
             ..Default::default()
         }
@@ -345,10 +419,23 @@ impl CaseClocks {
         self.overall.iter_mut().chain(self.stage.iter_mut())
     }
 
-    /// Apply a transition that was checked by [`Workflow::check`].
+    /// Apply a transition that was checked by [`Workflow::check`], with the workflow's limits.
     pub fn on_transition(
         &mut self,
         wf: &Workflow,
+        t: &TransitionDef,
+        now: Timestamp,
+        extension: Option<u32>,
+        dl: &Deadlines<'_>,
+    ) {
+        self.on_transition_with(wf, &CaseLimits::default(), t, now, extension, dl)
+    }
+
+    /// [`CaseClocks::on_transition`] with the case's own limits.
+    pub fn on_transition_with(
+        &mut self,
+        wf: &Workflow,
+        limits: &CaseLimits,
         t: &TransitionDef,
         now: Timestamp,
         extension: Option<u32>,
@@ -383,8 +470,14 @@ impl CaseClocks {
         if to.terminal {
             self.stage = None;
             self.finished_at = Some(now);
-        } else if !t.keep_stage_clock {
-            self.stage = to.clock.as_ref().map(|c| RunningClock::start(c, now, dl));
+            return;
+        }
+        if self.overall.is_none() && !to.before_registration {
+            // 立案: the overall clock starts now.
+            self.overall = limits.overall_clock(wf, now, dl);
+        }
+        if !t.keep_stage_clock {
+            self.stage = limits.stage_clock(to, now, dl);
         }
     }
 

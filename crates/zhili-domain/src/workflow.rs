@@ -48,6 +48,10 @@ pub struct StateDef {
     /// The stage clock (环节时限) that starts when the case enters this state.
     #[serde(default)]
     pub clock: Option<ClockDef>,
+    /// The stage (环节) whose limit a case may set for itself instead of `clock`: for 数字城管
+    /// the subclass's `verify`, `register`, `dispatch`, `handle` or `check` limit.
+    #[serde(default)]
+    pub stage: Option<String>,
     /// Clocks stand still in this state (挂账, awaiting material).
     #[serde(default)]
     pub paused: bool,
@@ -89,6 +93,29 @@ impl Field {
     }
 }
 
+/// What a photo shows (现场照片): before or after handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    Before,
+    After,
+}
+
+impl EvidenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Before => "before",
+            EvidenceKind::After => "after",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EvidenceKind::Before => "处置前",
+            EvidenceKind::After => "处置后",
+        }
+    }
+}
+
 /// What a transition does besides changing the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -121,6 +148,10 @@ pub struct TransitionDef {
     /// An attachment (photo, document) must come with the transition.
     #[serde(default)]
     pub evidence: bool,
+    /// What the transition's photos show: the situation before handling (处置前) or the result
+    /// (处置后). Attachments given at intake show the situation before.
+    #[serde(default)]
+    pub evidence_kind: Option<EvidenceKind>,
     #[serde(default)]
     pub effect: Effect,
     /// The stage clock keeps running instead of restarting in the target state.

@@ -37,7 +37,7 @@ impl Modify for BearerAuth {
         crate::org::api::list_departments, crate::org::api::post_department, crate::org::api::workflows,
         crate::report::api::indicators, crate::report::api::definitions,
         crate::geo::api::import, crate::geo::api::areas, crate::geo::api::locate,
-        crate::urban::api::taxonomy, crate::urban::api::taxonomy_csv, crate::urban::api::duplicates,
+        crate::urban::api::taxonomy, crate::urban::api::taxonomy_csv, crate::urban::api::duplicates, crate::urban::api::suggestion,
     ),
     modifiers(&BearerAuth),
     tags(

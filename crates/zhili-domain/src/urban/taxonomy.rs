@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::case::CaseLimits;
 use crate::clock::{Span, TimeUnit};
 
 /// 部件 or 事件.
@@ -142,6 +143,22 @@ impl Subclass {
     /// The key a case stores as its category: `component:0101`.
     pub fn key(&self) -> String {
         format!("{}:{}", self.kind.as_str(), self.code)
+    }
+    /// The time limits a case of this subclass runs on: each stage's own limit (by the
+    /// `stage` key of the urban workflow's states), and the overall limit from 立案 as 派遣 +
+    /// 处置 + 核查 counted one after another.
+    pub fn case_limits(&self) -> CaseLimits {
+        CaseLimits {
+            overall: [Stage::Dispatch, Stage::Handle, Stage::Check]
+                .iter()
+                .filter_map(|st| self.limits.get(st).copied())
+                .collect(),
+            stages: self
+                .limits
+                .iter()
+                .map(|(st, span)| (st.as_str().to_string(), *span))
+                .collect(),
+        }
     }
 }
 

@@ -302,6 +302,10 @@ pub struct AttachmentView {
     pub filename: String,
     pub case_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// The step that attached it: `created` (intake) or a transition's id.
+    pub step: Option<String>,
+    /// What the photo shows: `before` (处置前) or `after` (处置后) handling.
+    pub evidence: Option<String>,
 }
 
 impl From<AttachmentRow> for AttachmentView {
@@ -314,6 +318,8 @@ impl From<AttachmentRow> for AttachmentView {
             filename: a.filename,
             case_id: a.case_id,
             created_at: a.created_at,
+            step: None,
+            evidence: None,
         }
     }
 }
@@ -476,12 +482,41 @@ pub async fn list_attachments<S: Store>(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Vec<AttachmentView>>> {
     app.case_for(&who, id).await?;
+    // Which step attached each file, from the timeline.
+    let mut steps = std::collections::HashMap::new();
+    for e in app.store.timeline(id).await? {
+        let step = match e.kind.as_str() {
+            "created" => "created".to_string(),
+            _ => match e.data.get("action").and_then(|a| a.as_str()) {
+                Some(a) => a.to_string(),
+                None => continue,
+            },
+        };
+        let evidence = e
+            .data
+            .get("evidence")
+            .and_then(|v| v.as_str())
+            .map(String::from);
+        for a in e.data["attachment_ids"].as_array().into_iter().flatten() {
+            if let Some(a) = a.as_i64() {
+                steps.insert(a, (step.clone(), evidence.clone()));
+            }
+        }
+    }
     Ok(Json(
         app.store
             .attachments(id)
             .await?
             .into_iter()
-            .map(AttachmentView::from)
+            .map(|a| {
+                let found = steps.remove(&a.id);
+                let mut v = AttachmentView::from(a);
+                if let Some((step, evidence)) = found {
+                    v.step = Some(step);
+                    v.evidence = evidence;
+                }
+                v
+            })
             .collect(),
     ))
 }

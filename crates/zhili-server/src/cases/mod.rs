@@ -11,7 +11,9 @@ use zhili_domain::case::{CaseClocks, Channel, Priority};
 use zhili_domain::clock::ClockStatus;
 use zhili_domain::org::{Role, Scope};
 use zhili_domain::privacy::{self, IdNumber, Phone};
-use zhili_domain::workflow::{Effect, Field, TransitionDef, TransitionInput, Workflow};
+use zhili_domain::workflow::{
+    Effect, EvidenceKind, Field, TransitionDef, TransitionInput, Workflow,
+};
 use zhili_store::{CaseChange, CaseRow, DbError, NewCase, NewEvent, NewParty, PartyRow, Store};
 
 use crate::App;
@@ -59,8 +61,10 @@ pub struct CreateCaseRequest {
     pub lat: Option<f64>,
     #[serde(default)]
     pub lon: Option<f64>,
-    /// The org node (village, grid cell …) where the case is.
-    pub node_id: i64,
+    /// The org node (village, grid cell …) where the case is; without it, the grid cell (or
+    /// village, town) that `lon`/`lat` fall in.
+    #[serde(default)]
+    pub node_id: Option<i64>,
     #[serde(default)]
     pub department_id: Option<i64>,
     #[serde(default)]
@@ -245,6 +249,25 @@ impl<S: Store> App<S> {
         Ok(())
     }
 
+    /// A department named in a request must exist.
+    async fn check_department(&self, id: Option<i64>) -> AppResult<()> {
+        let Some(id) = id else { return Ok(()) };
+        if self
+            .store
+            .list_departments()
+            .await?
+            .iter()
+            .any(|d| d.id == id)
+        {
+            Ok(())
+        } else {
+            Err(AppError::invalid(
+                "department_id",
+                format!("department {id} does not exist"),
+            ))
+        }
+    }
+
     /// Register (登记/立案) a case.
     pub async fn create_case(
         &self,
@@ -278,7 +301,35 @@ impl<S: Store> App<S> {
         if req.parties.len() > 20 {
             return Err(AppError::invalid("parties", "at most 20 parties"));
         }
-        let node = match self.node_ref(req.node_id).await {
+        if req.kind == crate::urban::URBAN_KIND
+            && self
+                .urban_subclass(&req.kind, category.as_deref())
+                .is_none()
+        {
+            return Err(AppError::invalid(
+                "category",
+                match &category {
+                    Some(c) => format!("no subclass `{c}` in the taxonomy (e.g. event:0102)"),
+                    None => "an urban case needs its subclass, e.g. event:0102".into(),
+                },
+            ));
+        }
+        let node_id = match (req.node_id, req.lon, req.lat) {
+            (Some(id), _, _) => id,
+            (None, Some(lon), Some(lat)) => {
+                let p = self.locate(lon, lat).await?;
+                p.grid.or(p.village).or(p.town).ok_or_else(|| {
+                    AppError::invalid("lon", "the location is outside every area of the town")
+                })?
+            }
+            (None, _, _) => {
+                return Err(AppError::invalid(
+                    "node_id",
+                    "give the org node or a location (lon, lat)",
+                ));
+            }
+        };
+        let node = match self.node_ref(node_id).await {
             Ok(n) => n,
             Err(DbError::NotFound(_)) => {
                 return Err(AppError::invalid("node_id", "no such org node"));
@@ -302,8 +353,10 @@ impl<S: Store> App<S> {
             .map(|(i, p)| self.encrypt_party(p, i))
             .collect::<AppResult<Vec<_>>>()?;
         self.check_own_uploads(who, &req.attachment_ids).await?;
+        self.check_department(req.department_id).await?;
         let now = self.now();
-        let clocks = CaseClocks::start(wf, now, &self.deadlines());
+        let limits = self.case_limits(&req.kind, category.as_deref());
+        let clocks = CaseClocks::start_with(wf, &limits, now, &self.deadlines());
         let initial = wf.state(&wf.initial).expect("validated workflow");
         let event_data = serde_json::json!({
             "kind": req.kind,
@@ -316,6 +369,7 @@ impl<S: Store> App<S> {
             "state": wf.initial,
             "parties": parties.iter().map(|p| serde_json::json!({"role": p.role, "name": p.name_masked})).collect::<Vec<_>>(),
             "attachment_ids": req.attachment_ids,
+            "evidence": (!req.attachment_ids.is_empty()).then_some(EvidenceKind::Before),
             "overall_due_at": clocks.overall_due(),
         });
         let new = NewCase {
@@ -363,6 +417,22 @@ impl<S: Store> App<S> {
             return Err(DbError::Stale.into());
         }
         let wf = self.workflow(&case.kind)?;
+        let mut req = req;
+        let mut suggested = false;
+        if req.department_id.is_none()
+            && let (Some(category), Some(t)) = (&case.category, wf.transition(&req.action))
+            && t.requires.contains(&Field::Department)
+            && self.urban_subclass(&case.kind, Some(category)).is_some()
+        {
+            // 派遣 without a department: the subclass's owning department.
+            let path = self.node_ref(case.node_id).await?.path;
+            req.department_id = self
+                .suggested_department(category, &path)
+                .await?
+                .map(|d| d.id);
+            suggested = req.department_id.is_some();
+        }
+        self.check_department(req.department_id).await?;
         let note = opt_text("note", &req.note, 2000)?;
         let reason = opt_text("reason", &req.reason, 2000)?;
         let mut input = TransitionInput {
@@ -392,7 +462,8 @@ impl<S: Store> App<S> {
         self.check_own_uploads(who, &req.attachment_ids).await?;
         let now = self.now();
         let mut clocks = case.clocks.clone();
-        clocks.on_transition(wf, t, now, req.extension, &self.deadlines());
+        let limits = self.case_limits(&case.kind, case.category.as_deref());
+        clocks.on_transition_with(wf, &limits, t, now, req.extension, &self.deadlines());
         let to = t.to.clone().unwrap_or_else(|| case.state.clone());
         let to_def = wf.state(&to).expect("validated workflow");
         let (department_id, handler_id) = match t.effect {
@@ -421,7 +492,9 @@ impl<S: Store> App<S> {
             "department_id": department_id,
             "handler_id": handler_id,
             "extension": req.extension,
+            "department_suggested": suggested,
             "attachment_ids": req.attachment_ids,
+            "evidence": (!req.attachment_ids.is_empty()).then_some(t.evidence_kind).flatten(),
             "deadline_status": clocks.status(),
             "overall_due_at": clocks.overall_due(),
             "stage_due_at": clocks.stage.map(|c| c.due_at),

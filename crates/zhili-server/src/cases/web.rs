@@ -456,8 +456,10 @@ async fn create_case<S: Store>(
             address: field_str(&fields, "address"),
             lat: None,
             lon: None,
-            node_id: parse_field(&fields, "node_id")?
-                .ok_or_else(|| AppError::invalid("node_id", "choose a location"))?,
+            node_id: Some(
+                parse_field(&fields, "node_id")?
+                    .ok_or_else(|| AppError::invalid("node_id", "choose a location"))?,
+            ),
             department_id: None,
             parties,
             attachment_ids,

@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::ToSchema;
-use zhili_domain::urban::taxonomy::{Stage, format_span};
+use zhili_domain::urban::taxonomy::{Stage, Subclass, format_span};
 use zhili_store::Store;
 
 use crate::App;
@@ -49,6 +49,41 @@ pub struct SubclassView {
     pub dup_window_h: u32,
 }
 
+impl SubclassView {
+    pub fn of(s: &Subclass) -> SubclassView {
+        SubclassView {
+            key: s.key(),
+            kind: s.kind.as_str(),
+            major_code: s.major_code.clone(),
+            major_name: s.major_name.clone(),
+            code: s.code.clone(),
+            name: s.name.clone(),
+            confidence: serde_json::to_value(s.confidence)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            departments: s.departments.clone(),
+            limits: Stage::ALL
+                .iter()
+                .map(|st| {
+                    let span = s.limits[st];
+                    StageLimit {
+                        stage: st.as_str(),
+                        stage_name: st.label_zh(),
+                        amount: span.amount,
+                        unit: span.unit.as_str(),
+                        label: format_span(span),
+                    }
+                })
+                .collect(),
+            limits_source: s.limits_source.clone(),
+            limits_unconfirmed: s.limits_unconfirmed(),
+            dup_radius_m: s.dup_radius_m,
+            dup_window_h: s.dup_window_h,
+        }
+    }
+}
+
 /// Every 部件 and 事件 subclass in use, with owning departments and stage time limits.
 #[utoipa::path(get, path = "/api/v1/urban/taxonomy", tag = "urban",
     responses((status = 200, body = Vec<SubclassView>)), security(("bearer" = [])))]
@@ -60,36 +95,7 @@ pub async fn taxonomy<S: Store>(
         app.taxonomy
             .subclasses
             .iter()
-            .map(|s| SubclassView {
-                key: s.key(),
-                kind: s.kind.as_str(),
-                major_code: s.major_code.clone(),
-                major_name: s.major_name.clone(),
-                code: s.code.clone(),
-                name: s.name.clone(),
-                confidence: serde_json::to_value(s.confidence)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                departments: s.departments.clone(),
-                limits: Stage::ALL
-                    .iter()
-                    .map(|st| {
-                        let span = s.limits[st];
-                        StageLimit {
-                            stage: st.as_str(),
-                            stage_name: st.label_zh(),
-                            amount: span.amount,
-                            unit: span.unit.as_str(),
-                            label: format_span(span),
-                        }
-                    })
-                    .collect(),
-                limits_source: s.limits_source.clone(),
-                limits_unconfirmed: s.limits_unconfirmed(),
-                dup_radius_m: s.dup_radius_m,
-                dup_window_h: s.dup_window_h,
-            })
+            .map(SubclassView::of)
             .collect(),
     ))
 }
@@ -156,9 +162,55 @@ pub async fn duplicates<S: Store>(
     ))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentRef {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DispatchSuggestion {
+    /// The case's subclass (absent for a category not in the taxonomy).
+    pub subclass: Option<SubclassView>,
+    /// The owning department a 派遣 goes to unless another is chosen.
+    pub department: Option<DepartmentRef>,
+}
+
+/// Where an urban case goes by default (派遣建议): its subclass's first owning department,
+/// preferring one of the case's town. A 派遣 without `department_id` goes there.
+#[utoipa::path(get, path = "/api/v1/urban/cases/{id}/suggestion", tag = "urban",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = DispatchSuggestion), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn suggestion<S: Store>(
+    State(app): State<App<S>>,
+    who: Principal,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> AppResult<Json<DispatchSuggestion>> {
+    let case = app.case_for(&who, id).await?;
+    let sub = app.urban_subclass(&case.kind, case.category.as_deref());
+    let department = match sub {
+        Some(s) => {
+            let path = app.node_ref(case.node_id).await?.path;
+            app.suggested_department(&s.key(), &path).await?
+        }
+        None => None,
+    };
+    Ok(Json(DispatchSuggestion {
+        subclass: sub.map(SubclassView::of),
+        department: department.map(|d| DepartmentRef {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+        }),
+    }))
+}
+
 pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/urban/duplicates", get(duplicates::<S>))
+        .route("/api/v1/urban/cases/{id}/suggestion", get(suggestion::<S>))
         .route("/api/v1/urban/taxonomy", get(taxonomy::<S>))
         .route("/api/v1/urban/taxonomy.csv", get(taxonomy_csv::<S>))
 }

@@ -5,12 +5,63 @@ pub mod api;
 
 use std::path::Path;
 
+use zhili_domain::case::CaseLimits;
 use zhili_domain::urban::duplicates::{Candidate, Report, likely_duplicates};
-use zhili_domain::urban::taxonomy::{Taxonomy, TaxonomyError};
+use zhili_domain::urban::taxonomy::{Subclass, Taxonomy, TaxonomyError};
 
 use crate::config::Settings;
 
+/// The case kind of 数字城管 cases; their category is a taxonomy key (`event:0102`).
+pub const URBAN_KIND: &str = "urban";
+
 impl<S: zhili_store::Store> crate::App<S> {
+    /// The subclass of an urban case (`None` for other kinds or a category not in the taxonomy).
+    pub fn urban_subclass(&self, kind: &str, category: Option<&str>) -> Option<&Subclass> {
+        if kind != URBAN_KIND {
+            return None;
+        }
+        self.taxonomy.by_key(category?)
+    }
+
+    /// The time limits a case runs on: its subclass's for an urban case, else its workflow's.
+    pub fn case_limits(&self, kind: &str, category: Option<&str>) -> CaseLimits {
+        self.urban_subclass(kind, category)
+            .map(Subclass::case_limits)
+            .unwrap_or_default()
+    }
+
+    /// The department an urban case of `category` at `node_path` goes to by default: the
+    /// subclass's first owning department (by code) that exists, preferring one of the case's
+    /// own town (a department whose org node is above the case's).
+    pub async fn suggested_department(
+        &self,
+        category: &str,
+        node_path: &str,
+    ) -> crate::error::AppResult<Option<zhili_store::DepartmentRow>> {
+        let Some(sub) = self.taxonomy.by_key(category) else {
+            return Ok(None);
+        };
+        let depts = self.store.list_departments().await?;
+        let mut best: Option<(usize, bool, &zhili_store::DepartmentRow)> = None;
+        for d in &depts {
+            let Some(rank) = sub.departments.iter().position(|c| *c == d.code) else {
+                continue;
+            };
+            let local = match self.node_ref(d.node_id).await {
+                Ok(n) => zhili_domain::org::path_contains(&n.path, node_path),
+                Err(_) => false,
+            };
+            let better = match best {
+                None => true,
+                Some((r, l, _)) => (!local, rank) < (!l, r),
+            };
+            if better {
+                best = Some((rank, local, d));
+            }
+        }
+        Ok(best.map(|(_, _, d)| d.clone()))
+    }
+
     /// Earlier reports (visible to `who`) that are likely duplicates of a report of `category`
     /// at (`lon`, `lat`) saying `text` now: same subclass, within the subclass's radius and
     /// window (RULES.md §3; taxonomy `dup_radius_m`, `dup_window_h`). Best first, with the
