@@ -96,10 +96,12 @@ pub enum Role {
     Inspector,
     /// 审计/上级监督（只读）
     Auditor,
+    /// 上报终端: an Open311 client or kiosk that reports cases in its area and does nothing else.
+    Reporter,
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Admin,
         Role::Dispatcher,
         Role::Handler,
@@ -110,6 +112,7 @@ impl Role {
         Role::Mediator,
         Role::Inspector,
         Role::Auditor,
+        Role::Reporter,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +127,7 @@ impl Role {
             Role::Mediator => "mediator",
             Role::Inspector => "inspector",
             Role::Auditor => "auditor",
+            Role::Reporter => "reporter",
         }
     }
 
@@ -139,6 +143,7 @@ impl Role {
             Role::Mediator => "调解员",
             Role::Inspector => "执法检查员",
             Role::Auditor => "审计监督员",
+            Role::Reporter => "上报终端",
         }
     }
 
@@ -151,7 +156,12 @@ impl Role {
     pub fn may_register(self) -> bool {
         matches!(
             self,
-            Role::Admin | Role::Dispatcher | Role::GridWorker | Role::Leader | Role::Mediator
+            Role::Admin
+                | Role::Dispatcher
+                | Role::GridWorker
+                | Role::Leader
+                | Role::Mediator
+                | Role::Reporter
         )
     }
 

@@ -31,6 +31,9 @@ pub struct Settings {
     pub session_hours: i64,
     /// How often the deadline scan runs, in seconds.
     pub scan_interval_secs: u64,
+    /// The Open311 `jurisdiction_id` this server answers to (e.g. the town's domain); when set,
+    /// a request naming another is a 404. Unset: the parameter is ignored (one jurisdiction).
+    pub open311_jurisdiction: Option<String>,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             max_upload_mib: 20,
             session_hours: 12,
             scan_interval_secs: 60,
+            open311_jurisdiction: None,
         }
     }
 }
@@ -86,6 +90,9 @@ office_hours = "08:30-12:00,14:00-17:30"
 max_upload_mib = 20
 session_hours = 12
 scan_interval_secs = 60
+
+# The Open311 GeoReport v2 jurisdiction_id (/open311/v2), e.g. the town's domain.
+# open311_jurisdiction = "qingxi.dg.gov.cn"
 "#;
 
 impl Settings {

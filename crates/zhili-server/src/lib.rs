@@ -11,6 +11,7 @@ pub mod extract;
 pub mod geo;
 pub mod jobs;
 pub mod metrics;
+pub mod open311;
 pub mod openapi;
 pub mod org;
 pub mod report;
@@ -235,6 +236,7 @@ impl<S: Store> App<S> {
             .merge(org::api::routes())
             .merge(geo::api::routes())
             .merge(urban::api::routes())
+            .merge(open311::api::routes())
             .merge(report::api::routes())
             .merge(auth::routes())
             .merge(openapi::routes())

@@ -38,6 +38,9 @@ impl Modify for BearerAuth {
         crate::report::api::indicators, crate::report::api::definitions,
         crate::geo::api::import, crate::geo::api::areas, crate::geo::api::locate,
         crate::urban::api::taxonomy, crate::urban::api::taxonomy_csv, crate::urban::api::duplicates, crate::urban::api::suggestion,
+        crate::open311::api::post_client, crate::open311::api::list_clients,
+        crate::open311::api::get_root, crate::open311::api::post_root, crate::open311::api::get_service,
+        crate::open311::api::get_request, crate::open311::api::get_token,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -46,7 +49,8 @@ impl Modify for BearerAuth {
         (name = "users", description = "Users, grants and API tokens"),
         (name = "org", description = "The org tree, departments and workflows"),
         (name = "indicators", description = "Named indicator formulas over the records"),
-        (name = "urban", description = "Digital urban management (数字城管): taxonomy"),
+        (name = "urban", description = "Digital urban management (数字城管): taxonomy, duplicates, dispatch"),
+        (name = "open311", description = "Open311 GeoReport v2 at /open311/v2 (XML or JSON by suffix; form-encoded POST with api_key), and the clients that hold keys"),
         (name = "geo", description = "Town, village and grid-cell areas (GeoJSON, WGS84) and point lookup"),
     )
 )]

@@ -17,40 +17,6 @@ fn time(v: &Value) -> DateTime<Utc> {
         .unwrap()
 }
 
-/// A square cell of about 1 km around (114.165, 22.805) under the test village.
-async fn import_cell<S: Store>(e: &Env<S>, admin: &str) -> i64 {
-    let body = json!({"type": "FeatureCollection", "features": [{
-        "type": "Feature",
-        "properties": {"name": "罗马村001号网格"},
-        "geometry": {"type": "Polygon", "coordinates": [[
-            [114.16, 22.80], [114.17, 22.80], [114.17, 22.81], [114.16, 22.81], [114.16, 22.80]
-        ]]}
-    }]});
-    let r = e
-        .http
-        .post(format!(
-            "{}/api/v1/geo/import?level=grid&parent_id={}&synthetic=true",
-            e.base, e.village
-        ))
-        .bearer_auth(admin)
-        .header("content-type", "application/geo+json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let (s, areas) = e
-        .call(
-            "GET",
-            admin,
-            &format!("/api/v1/geo/areas?kind=grid&parent_id={}", e.village),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{areas}");
-    areas["features"][0]["properties"]["id"].as_i64().unwrap()
-}
-
 async fn urban_flow<S: Store>(e: Env<S>) {
     let admin = e.login("admin").await;
     let disp = e.login("disp").await;
