@@ -186,8 +186,9 @@ mod tests {
             ])],
         );
         assert_eq!(
-            v.to_json().to_string(),
-            r#"[{"service_request_id":"2021UR0000001","lat":22.805,"account_id":null,"description":"井盖<缺失> & \"破损\"\u0001"}]"#
+            v.to_json(),
+            serde_json::json!([{"service_request_id": "2021UR0000001", "lat": 22.805,
+                "account_id": null, "description": "井盖<缺失> & \"破损\"\u{1}"}])
         );
         let mut x = String::new();
         v.write_xml("service_requests", &mut x);
