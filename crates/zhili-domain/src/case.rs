@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::clock::{ClockStatus, Deadlines, Span, TimeUnit, Timestamp};
-use crate::workflow::{Effect, StateDef, TransitionDef, Workflow};
+use crate::workflow::{Effect, Field, StateDef, TransitionDef, Workflow};
 
 /// How a case came in (来源渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
@@ -385,6 +385,18 @@ pub struct CaseClocks {
     pub extensions: u32,
     pub extended_total: u32,
     pub finished_at: Option<Timestamp>,
+    /// First 派遣: the first transition that names a department.
+    #[serde(default)]
+    pub dispatched_at: Option<Timestamp>,
+    /// Last 处置反馈: the last time the case reached a `handled` state.
+    #[serde(default)]
+    pub handled_at: Option<Timestamp>,
+    /// Every 处置反馈 came before its stage's due time (按期处置).
+    #[serde(default)]
+    pub handled_on_time: Option<bool>,
+    /// Times the case was parked (挂账) or otherwise paused.
+    #[serde(default)]
+    pub pauses: u32,
 }
 
 impl CaseClocks {
@@ -455,6 +467,15 @@ impl CaseClocks {
         }
         if to.paused && self.paused_since.is_none() {
             self.paused_since = Some(now);
+            self.pauses += 1;
+        }
+        if t.requires.contains(&Field::Department) && self.dispatched_at.is_none() {
+            self.dispatched_at = Some(now);
+        }
+        if to.handled {
+            let in_time = self.stage.is_none_or(|c| now <= c.due_at);
+            self.handled_on_time = Some(self.handled_on_time.unwrap_or(true) && in_time);
+            self.handled_at = Some(now);
         }
         if t.effect == Effect::Extend
             && let (Some(rule), Some(amount)) = (wf.extension, extension)

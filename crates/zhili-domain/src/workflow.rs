@@ -60,9 +60,21 @@ pub struct StateDef {
     /// Reaching this state counts as closing the case (结案) for the indicators.
     #[serde(default)]
     pub closes: bool,
+    /// Reaching this state counts as handled (处置完成, 处置反馈) for the indicators.
+    #[serde(default)]
+    pub handled: bool,
     /// The case is not yet registered (立案) in this state: intake, on-site verification (核实).
     #[serde(default)]
     pub before_registration: bool,
+}
+
+impl StateDef {
+    /// Entering this state registers (立案) the case, if it was not already: any state after
+    /// intake except an end. A report rejected (不予立案), fixed on the spot (自行处置) or
+    /// cancelled before registration is never registered.
+    pub fn registers(&self) -> bool {
+        !self.before_registration && !self.terminal
+    }
 }
 
 /// Fields a transition can require. The list is closed so that a typo in a definition is an error.

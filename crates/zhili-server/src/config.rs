@@ -34,6 +34,9 @@ pub struct Settings {
     /// The Open311 `jurisdiction_id` this server answers to (e.g. the town's domain); when set,
     /// a request naming another is a 404. Unset: the parameter is ignored (one jurisdiction).
     pub open311_jurisdiction: Option<String>,
+    /// A TOML file with the deployment's own formulas for the indicators whose official
+    /// definition is unconfirmed (`[[indicator]] id, numerator, denominator, source`).
+    pub indicators_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             session_hours: 12,
             scan_interval_secs: 60,
             open311_jurisdiction: None,
+            indicators_file: None,
         }
     }
 }
@@ -58,7 +62,7 @@ impl Default for Settings {
 pub const EXAMPLE: &str = r#"# zhili configuration. Every key is optional; the values shown are the defaults.
 # Environment variables override this file: ZHILI_DATA_DIR, ZHILI_DATABASE, ZHILI_LISTEN,
 # ZHILI_SECRET_KEY_FILE, ZHILI_OFFICE_HOURS, ZHILI_CALENDAR_DIR, ZHILI_WORKFLOW_DIR,
-# ZHILI_TAXONOMY_FILE.
+# ZHILI_TAXONOMY_FILE, ZHILI_INDICATORS_FILE.
 
 # Where the SQLite file, attachments and the generated secret key live.
 data_dir = "zhili-data"
@@ -93,6 +97,11 @@ scan_interval_secs = 60
 
 # The Open311 GeoReport v2 jurisdiction_id (/open311/v2), e.g. the town's domain.
 # open311_jurisdiction = "qingxi.dg.gov.cn"
+
+# The deployment's own formulas for indicators whose official definition is unconfirmed (e.g. the
+# 数字城管 立案率, 按期处置率), as [[indicator]] id = "…", numerator = "…", denominator = "…",
+# source = "…" with measure names from GET /api/v1/indicators/definitions.
+# indicators_file = "/etc/zhili/indicators.toml"
 "#;
 
 impl Settings {
@@ -134,6 +143,9 @@ impl Settings {
         }
         if let Some(v) = get("ZHILI_TAXONOMY_FILE") {
             self.taxonomy_file = Some(v.into());
+        }
+        if let Some(v) = get("ZHILI_INDICATORS_FILE") {
+            self.indicators_file = Some(v.into());
         }
     }
 

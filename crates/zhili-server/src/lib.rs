@@ -51,6 +51,8 @@ pub struct AppInner<S> {
     pub workflows: Workflows,
     /// The urban-management taxonomy (部件/事件).
     pub taxonomy: zhili_domain::urban::taxonomy::Taxonomy,
+    /// The indicator definitions: the shipped ones with the deployment's formulas.
+    pub indicator_defs: Vec<zhili_domain::indicators::IndicatorDef>,
     pub crypto: Crypto,
     pub blobs: Blobs,
     pub settings: Settings,
@@ -162,6 +164,7 @@ impl<S: Store> App<S> {
         let calendar = load_calendar(&settings)?;
         let workflows = load_workflows(&settings)?;
         let taxonomy = urban::load_taxonomy(&settings)?;
+        let indicator_defs = report::load_indicators(&settings)?;
         let office =
             OfficeHours::parse(&settings.office_hours).map_err(|e| format!("office_hours: {e}"))?;
         for y in calendar.years().filter(|y| y.provisional) {
@@ -180,6 +183,7 @@ impl<S: Store> App<S> {
                 office,
                 workflows,
                 taxonomy,
+                indicator_defs,
                 crypto,
                 blobs,
                 settings,

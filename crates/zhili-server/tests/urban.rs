@@ -475,6 +475,56 @@ async fn urban_flow<S: Store>(e: Env<S>) {
         act(&disp, d, json!({"action": "cancel", "reason": "重复立案"})).await,
         "cancelled",
     );
+
+    // The assessment (综合评价) of these four reports, by department, ranked.
+    let (s, rep) = e
+        .call(
+            "GET",
+            &lead,
+            "/api/v1/indicators?kind=urban&from=2021-09-01&to=2021-10-01&group_by=department&rank_by=on_time_handling_rate",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{rep}");
+    let t = &rep["total"]["display"];
+    let expect = [
+        ("received", "4"),
+        ("registered", "2"),
+        ("register_rate", "50.00%"),
+        ("dispatched", "2"),
+        ("accurate_dispatch_rate", "50.00%"),
+        ("handled", "1"),
+        ("handled_on_time", "1"),
+        ("on_time_handling_rate", "100.00%"),
+        ("reworked", "1"),
+        ("rework_rate", "100.00%"),
+        ("parked", "1"),
+        ("self_handled", "1"),
+        ("closed", "1"),
+        ("concluded", "2"),
+        ("pending", "0"),
+        ("handled_rate", "50.00%"),
+        // First 派遣 10:00, last 处置反馈 11:30.
+        ("avg_handle_hours", "1.5小时"),
+    ];
+    for (id, v) in expect {
+        assert_eq!(t[id], v, "{id}: {t}");
+    }
+    let rows = rep["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["label"], "城管分局");
+    assert_eq!(rows[0]["rank"], 1);
+    let (s, v) = e
+        .call(
+            "GET",
+            &lead,
+            "/api/v1/indicators?kind=urban&rank_by=nothing",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "rank_by")
+    );
 }
 
 #[tokio::test]

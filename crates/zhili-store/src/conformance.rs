@@ -5,6 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use zhili_domain::builtin;
 use zhili_domain::case::{CaseClocks, Channel, Priority};
 use zhili_domain::clock::{ClockStatus, Deadlines, OfficeHours, from_local};
+use zhili_domain::indicators::Measure;
 use zhili_domain::org::{NodeKind, Role};
 
 use crate::*;
@@ -747,13 +748,18 @@ async fn counts<S: Store>(s: S) {
     assert_eq!(all.len(), 1);
     let c = all[0].counts;
     assert_eq!(
-        (c.received, c.registered, c.closed, c.closed_on_time),
+        (
+            c.get(Measure::Received),
+            c.get(Measure::Registered),
+            c.get(Measure::Closed),
+            c.get(Measure::ClosedOnTime)
+        ),
         (4, 4, 2, 1)
     );
     // The two open cases are past their 5-working-day limit by December: all four are due.
-    assert_eq!(c.due_for_closing, 4);
-    assert_eq!(c.overdue, 3);
-    assert_eq!(c.open, 2);
+    assert_eq!(c.get(Measure::DueForClosing), 4);
+    assert_eq!(c.get(Measure::Overdue), 3);
+    assert_eq!(c.get(Measure::Open), 2);
     let by_node = s
         .counts(&CountQuery {
             group_by: GroupBy::Node,
@@ -762,7 +768,13 @@ async fn counts<S: Store>(s: S) {
         .await
         .unwrap();
     assert_eq!(by_node.len(), 2);
-    assert_eq!(by_node.iter().map(|g| g.counts.received).sum::<i64>(), 4);
+    assert_eq!(
+        by_node
+            .iter()
+            .map(|g| g.counts.get(Measure::Received))
+            .sum::<i64>(),
+        4
+    );
     let by_village = s
         .counts(&CountQuery {
             group_by: GroupBy::Village,
@@ -788,8 +800,8 @@ async fn counts<S: Store>(s: S) {
         })
         .await
         .unwrap();
-    assert_eq!(early[0].counts.closed, 1);
-    assert_eq!(early[0].counts.due_for_closing, 1);
+    assert_eq!(early[0].counts.get(Measure::Closed), 1);
+    assert_eq!(early[0].counts.get(Measure::DueForClosing), 1);
     let dept = s
         .counts(&CountQuery {
             department_id: Some(t.dept.id),
@@ -797,7 +809,7 @@ async fn counts<S: Store>(s: S) {
         })
         .await
         .unwrap();
-    assert_eq!(dept[0].counts.received, 2);
+    assert_eq!(dept[0].counts.get(Measure::Received), 2);
 }
 
 async fn audit_chain<S: Store>(s: S) {

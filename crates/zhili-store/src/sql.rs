@@ -105,26 +105,55 @@ pub fn group_expr(g: GroupBy) -> &'static str {
     }
 }
 
-/// The one place where each [`Measure`] becomes SQL over the `cases` table. `{as_of}` stands for
-/// the bound evaluation time; the cohort (cases received in the period) is the WHERE clause.
-pub fn measure_condition(m: Measure) -> &'static str {
+/// The one place where each [`Measure`] becomes SQL over the `cases` table: a value per case
+/// that the counts add up (1 or 0 for counts). `{as_of}` stands for the bound evaluation time;
+/// the cohort (cases received in the period) is the WHERE clause.
+pub fn measure_value(m: Measure) -> &'static str {
     match m {
-        Measure::Received => "1 = 1",
-        Measure::Registered => "registered_at IS NOT NULL AND registered_at <= {as_of}",
+        Measure::Received => "1",
+        Measure::Registered => {
+            "CASE WHEN registered_at IS NOT NULL AND registered_at <= {as_of} THEN 1 ELSE 0 END"
+        }
         Measure::Closed => {
-            "registered_at IS NOT NULL AND closed_at IS NOT NULL AND closed_at <= {as_of}"
+            "CASE WHEN registered_at IS NOT NULL AND closed_at IS NOT NULL AND closed_at <= {as_of} THEN 1 ELSE 0 END"
         }
         Measure::ClosedOnTime => {
-            "registered_at IS NOT NULL AND closed_at IS NOT NULL AND closed_at <= {as_of} AND closed_on_time = TRUE"
+            "CASE WHEN registered_at IS NOT NULL AND closed_at IS NOT NULL AND closed_at <= {as_of} AND closed_on_time = TRUE THEN 1 ELSE 0 END"
         }
         Measure::DueForClosing => {
-            "registered_at IS NOT NULL AND ((closed_at IS NOT NULL AND closed_at <= {as_of}) OR (overall_due_at IS NOT NULL AND overall_due_at <= {as_of} AND (ended_at IS NULL OR ended_at > {as_of} OR closed_at IS NOT NULL)))"
+            "CASE WHEN registered_at IS NOT NULL AND ((closed_at IS NOT NULL AND closed_at <= {as_of}) OR (overall_due_at IS NOT NULL AND overall_due_at <= {as_of} AND (ended_at IS NULL OR ended_at > {as_of} OR closed_at IS NOT NULL))) THEN 1 ELSE 0 END"
         }
         Measure::Overdue => {
-            "registered_at IS NOT NULL AND ((closed_at IS NOT NULL AND closed_at <= {as_of} AND closed_on_time = FALSE) OR ((ended_at IS NULL OR ended_at > {as_of}) AND overall_due_at IS NOT NULL AND overall_due_at <= {as_of}))"
+            "CASE WHEN registered_at IS NOT NULL AND ((closed_at IS NOT NULL AND closed_at <= {as_of} AND closed_on_time = FALSE) OR ((ended_at IS NULL OR ended_at > {as_of}) AND overall_due_at IS NOT NULL AND overall_due_at <= {as_of})) THEN 1 ELSE 0 END"
         }
         Measure::Open => {
-            "registered_at IS NOT NULL AND registered_at <= {as_of} AND (ended_at IS NULL OR ended_at > {as_of})"
+            "CASE WHEN registered_at IS NOT NULL AND registered_at <= {as_of} AND (ended_at IS NULL OR ended_at > {as_of}) THEN 1 ELSE 0 END"
+        }
+        Measure::Concluded => {
+            "CASE WHEN closed_at IS NOT NULL AND closed_at <= {as_of} THEN 1 ELSE 0 END"
+        }
+        Measure::Pending => "CASE WHEN ended_at IS NULL OR ended_at > {as_of} THEN 1 ELSE 0 END",
+        Measure::Dispatched => {
+            "CASE WHEN dispatched_at IS NOT NULL AND dispatched_at <= {as_of} THEN 1 ELSE 0 END"
+        }
+        Measure::DispatchedAccurately => {
+            "CASE WHEN dispatched_at IS NOT NULL AND dispatched_at <= {as_of} AND returns = 0 THEN 1 ELSE 0 END"
+        }
+        Measure::Handled => {
+            "CASE WHEN handled_at IS NOT NULL AND handled_at <= {as_of} THEN 1 ELSE 0 END"
+        }
+        Measure::HandledOnTime => {
+            "CASE WHEN handled_at IS NOT NULL AND handled_at <= {as_of} AND handled_on_time = TRUE THEN 1 ELSE 0 END"
+        }
+        Measure::Reworked => {
+            "CASE WHEN handled_at IS NOT NULL AND handled_at <= {as_of} AND reworks > 0 THEN 1 ELSE 0 END"
+        }
+        Measure::Parked => "CASE WHEN pauses > 0 THEN 1 ELSE 0 END",
+        Measure::SelfHandled => {
+            "CASE WHEN registered_at IS NULL AND closed_at IS NOT NULL AND closed_at <= {as_of} THEN 1 ELSE 0 END"
+        }
+        Measure::HandleMinutes => {
+            "CASE WHEN handled_at IS NOT NULL AND handled_at <= {as_of} AND dispatched_at IS NOT NULL THEN (handled_at - dispatched_at) / 60000 ELSE 0 END"
         }
     }
 }
@@ -1302,7 +1331,8 @@ macro_rules! impl_sql_store {
                          ended_at = CASE WHEN $10 THEN $8 ELSE ended_at END, \
                          closed_on_time = CASE WHEN $9 THEN $11 ELSE closed_on_time END, \
                          reworks = reworks + $12, returns = returns + $13, \
-                         registered_at = CASE WHEN $16 AND registered_at IS NULL THEN $8 ELSE registered_at END \
+                         registered_at = CASE WHEN $16 AND registered_at IS NULL THEN $8 ELSE registered_at END, \
+                         dispatched_at = $17, handled_at = $18, handled_on_time = $19, pauses = $20 \
                          WHERE id = $14 AND version = $15 RETURNING ",
                         $crate::case_columns!()
                     ))
@@ -1322,6 +1352,10 @@ macro_rules! impl_sql_store {
                     .bind(ch.case_id)
                     .bind(ch.expected_version)
                     .bind(ch.registered)
+                    .bind(ch.clocks.dispatched_at.map(ms))
+                    .bind(ch.clocks.handled_at.map(ms))
+                    .bind(ch.clocks.handled_on_time)
+                    .bind(i64::from(ch.clocks.pauses))
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|e| DbError::classify(e, "case", "department_id"))?;
@@ -1608,8 +1642,8 @@ macro_rules! impl_sql_store {
                     qb.push(key);
                     qb.push(" AS k");
                     for m in Measure::ALL {
-                        qb.push(", SUM(CASE WHEN ");
-                        let cond = $crate::sql::measure_condition(m);
+                        qb.push(", CAST(SUM(");
+                        let cond = $crate::sql::measure_value(m);
                         let mut parts = cond.split("{as_of}").peekable();
                         while let Some(p) = parts.next() {
                             qb.push(p);
@@ -1617,7 +1651,7 @@ macro_rules! impl_sql_store {
                                 qb.push_bind(ms(q.as_of));
                             }
                         }
-                        qb.push(" THEN 1 ELSE 0 END) AS ");
+                        qb.push(") AS BIGINT) AS ");
                         qb.push(m.as_str());
                     }
                     qb.push(" FROM cases WHERE created_at >= ");

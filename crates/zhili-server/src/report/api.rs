@@ -24,12 +24,12 @@ pub async fn indicators<S: Store>(
 
 /// The indicator definitions (named, versioned formulas).
 #[utoipa::path(get, path = "/api/v1/indicators/definitions", tag = "indicators", responses((status = 200, body = Vec<IndicatorDefView>)))]
-pub async fn definitions() -> Json<Vec<IndicatorDefView>> {
-    Json(super::definitions())
+pub async fn definitions<S: Store>(State(app): State<App<S>>) -> Json<Vec<IndicatorDefView>> {
+    Json(super::definitions(&app.indicator_defs))
 }
 
 pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/indicators", get(indicators::<S>))
-        .route("/api/v1/indicators/definitions", get(definitions))
+        .route("/api/v1/indicators/definitions", get(definitions::<S>))
 }

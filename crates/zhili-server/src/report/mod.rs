@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhili_domain::clock::{from_local, to_local};
-use zhili_domain::indicators::{Counts, INDICATORS};
+use zhili_domain::indicators::{Counts, IndicatorDef};
 use zhili_store::{CountQuery, DbError, GroupBy, Store};
 
 use crate::App;
@@ -35,6 +35,8 @@ pub struct IndicatorQuery {
     pub department_id: Option<i64>,
     pub category: Option<String>,
     pub kind: Option<String>,
+    /// Rank the groups by this indicator, best (highest) first; groups without a value last.
+    pub rank_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -44,8 +46,13 @@ pub struct IndicatorDefView {
     pub name_en: String,
     pub version: u32,
     pub is_rate: bool,
+    /// count, rate or hours
+    pub unit: String,
+    /// `numerator / denominator` by measure names.
     pub formula: String,
     pub source: String,
+    /// The official definition is unconfirmed; a deployment may set its own (`indicators_file`).
+    pub unconfirmed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -54,6 +61,8 @@ pub struct IndicatorRow {
     pub key: Option<String>,
     /// The group's name for people.
     pub label: String,
+    /// Place in the ranking (1 = best) when the report is ranked (`rank_by`).
+    pub rank: Option<usize>,
     /// Indicator id → value (rates as fractions; null when the denominator is 0).
     pub values: BTreeMap<String, Option<f64>>,
     /// Indicator id → value as shown (counts, percentages with two decimals).
@@ -73,35 +82,46 @@ pub struct IndicatorReport {
     pub total: IndicatorRow,
 }
 
-fn row(key: Option<String>, label: String, c: &Counts) -> IndicatorRow {
+/// The indicator definitions in use: the shipped ones, with the formulas of `indicators_file`.
+pub fn load_indicators(settings: &crate::config::Settings) -> Result<Vec<IndicatorDef>, String> {
+    match &settings.indicators_file {
+        None => Ok(zhili_domain::indicators::builtin()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            zhili_domain::indicators::with_overrides(&text)
+                .map_err(|e| format!("{}: {e}", p.display()))
+        }
+    }
+}
+
+fn row(defs: &[IndicatorDef], key: Option<String>, label: String, c: &Counts) -> IndicatorRow {
     IndicatorRow {
         key,
         label,
-        values: INDICATORS
+        rank: None,
+        values: defs
             .iter()
             .map(|d| (d.id.to_string(), d.value(c)))
             .collect(),
-        display: INDICATORS
+        display: defs
             .iter()
             .map(|d| (d.id.to_string(), d.format(c)))
             .collect(),
     }
 }
 
-pub fn definitions() -> Vec<IndicatorDefView> {
-    INDICATORS
-        .iter()
+pub fn definitions(defs: &[IndicatorDef]) -> Vec<IndicatorDefView> {
+    defs.iter()
         .map(|d| IndicatorDefView {
             id: d.id.into(),
             name_zh: d.name_zh.into(),
             name_en: d.name_en.into(),
             version: d.version,
             is_rate: d.is_rate(),
-            formula: match d.denominator {
-                Some(den) => format!("{} / {}", d.numerator.as_str(), den.as_str()),
-                None => d.numerator.as_str().into(),
-            },
-            source: d.source.into(),
+            unit: format!("{:?}", d.unit).to_lowercase(),
+            formula: d.formula(),
+            source: d.source.to_string(),
+            unconfirmed: d.unconfirmed,
         })
         .collect()
 }
@@ -194,17 +214,36 @@ impl<S: Store> App<S> {
                     .as_ref()
                     .map(|k| labels.get(k).cloned().unwrap_or_else(|| k.clone()))
                     .unwrap_or_else(|| "（未指定）".into());
-                row(g.key.clone(), label, &g.counts)
+                row(&self.indicator_defs, g.key.clone(), label, &g.counts)
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut rows = rows;
+        if let Some(by) = q.rank_by.as_deref().filter(|s| !s.is_empty()) {
+            if !self.indicator_defs.iter().any(|d| d.id == by) {
+                return Err(AppError::invalid(
+                    "rank_by",
+                    format!("no indicator `{by}` (see /api/v1/indicators/definitions)"),
+                ));
+            }
+            let v = |r: &IndicatorRow| r.values.get(by).copied().flatten();
+            rows.sort_by(|a, b| match (v(a), v(b)) {
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+            for (i, r) in rows.iter_mut().enumerate() {
+                r.rank = v(r).map(|_| i + 1);
+            }
+        }
         Ok(IndicatorReport {
             from,
             to,
             as_of: query.as_of,
             group_by: format!("{group_by:?}").to_lowercase(),
-            definitions: definitions(),
+            definitions: definitions(&self.indicator_defs),
             rows,
-            total: row(None, "合计".into(), &total),
+            total: row(&self.indicator_defs, None, "合计".into(), &total),
         })
     }
 

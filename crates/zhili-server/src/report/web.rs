@@ -5,7 +5,6 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use zhili_domain::indicators::INDICATORS;
 use zhili_store::Store;
 
 use super::IndicatorQuery;
@@ -97,7 +96,12 @@ async fn dashboard<S: Store>(
     ];
     let headers = shown
         .iter()
-        .filter_map(|id| INDICATORS.iter().find(|d| d.id == *id).map(|d| d.name_zh))
+        .filter_map(|id| {
+            app.indicator_defs
+                .iter()
+                .find(|d| d.id == *id)
+                .map(|d| d.name_zh)
+        })
         .collect();
     let cells = |r: &super::IndicatorRow| {
         shown
@@ -154,7 +158,7 @@ async fn dashboard<S: Store>(
         ]
         .iter()
         .filter_map(|id| {
-            INDICATORS.iter().find(|d| d.id == *id).map(|d| {
+            app.indicator_defs.iter().find(|d| d.id == *id).map(|d| {
                 (
                     d.name_zh.to_string(),
                     report.total.display.get(*id).cloned().unwrap_or_default(),

@@ -1,0 +1,8 @@
+-- What the 数字城管 assessment (综合评价, RULES.md §3.6) counts, kept from each case's clocks:
+-- first 派遣, last 处置反馈 and whether every 处置 was on time, and how often it was parked.
+ALTER TABLE cases ADD COLUMN dispatched_at BIGINT;
+ALTER TABLE cases ADD COLUMN handled_at BIGINT;
+ALTER TABLE cases ADD COLUMN handled_on_time BOOLEAN;
+ALTER TABLE cases ADD COLUMN pauses INTEGER NOT NULL DEFAULT 0;
+-- The assessment reads one kind over a period.
+CREATE INDEX cases_kind ON cases(kind, created_at);
