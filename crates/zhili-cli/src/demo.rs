@@ -27,9 +27,12 @@ use crate::geometry;
 
 #[derive(Args, Clone, Debug)]
 pub struct DemoArgs {
-    /// How many cases the year holds.
+    /// How many general cases (complaints, hotline) the year holds.
     #[arg(long, default_value_t = 3000)]
     pub cases: usize,
+    /// How many 数字城管 reports the year holds (the seed's town: about 31,000).
+    #[arg(long, default_value_t = 31_000)]
+    pub urban: usize,
     /// Seed of the simulation (the same seed makes the same town).
     #[arg(long, default_value_t = 2021)]
     pub seed: u64,
@@ -45,6 +48,7 @@ impl Default for DemoArgs {
     fn default() -> Self {
         DemoArgs {
             cases: 3000,
+            urban: 31_000,
             seed: 2021,
             year: None,
             quiet: false,
@@ -117,7 +121,7 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
     ("农林水利", "河道漂浮物", "nlsw"),
 ];
 
-const ROADS: &[&str] = &[
+pub const ROADS: &[&str] = &[
     "香芒东路",
     "香芒西路",
     "鹿湖路",
@@ -129,15 +133,15 @@ const ROADS: &[&str] = &[
     "浮岗大道",
     "青湖路",
 ];
-const SURNAMES: &[&str] = &[
+pub const SURNAMES: &[&str] = &[
     "陈", "李", "张", "黄", "王", "刘", "叶", "钟", "邓", "罗", "何", "谢",
 ];
-const GIVEN: &[&str] = &[
+pub const GIVEN: &[&str] = &[
     "伟", "芳", "敏", "强", "丽", "军", "婷", "杰", "娜", "涛", "燕", "斌", "华", "玲",
 ];
 
 /// A 1×1 PNG used as on-site photo evidence in the simulation.
-const PHOTO: &[u8] = &[
+pub const PHOTO: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
     0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
@@ -160,12 +164,14 @@ pub struct Demo {
     pub cases: usize,
 }
 
-struct Staff {
-    dispatcher: Principal,
-    grid_worker: Principal,
-    leader: Principal,
+pub struct Staff {
+    pub dispatcher: Principal,
+    pub grid_worker: Principal,
+    /// A grid worker for each village (same order as VILLAGES); 罗马村's is `gridworker`.
+    pub village_workers: Vec<Principal>,
+    pub leader: Principal,
     /// Per department (same order as DEPARTMENTS): a handler and the head.
-    handlers: Vec<Principal>,
+    pub handlers: Vec<Principal>,
 }
 
 async fn principal<S: Store>(app: &App<S>, username: &str) -> Result<Principal> {
@@ -173,7 +179,7 @@ async fn principal<S: Store>(app: &App<S>, username: &str) -> Result<Principal> 
     Principal::for_user(app, user).await.map_err(err)
 }
 
-fn err(e: AppError) -> anyhow::Error {
+pub fn err(e: AppError) -> anyhow::Error {
     anyhow::Error::from(e)
 }
 
@@ -185,15 +191,19 @@ fn later<S: Store>(app: &App<S>, t: Timestamp, minutes: i64) -> Timestamp {
 #[derive(Clone, Debug)]
 enum Step {
     Create(usize),
+    CreateUrban(usize),
     Act(i64, usize, TransitionRequest, Who),
+    ActUrban(i64, usize, TransitionRequest, Who),
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Who {
+pub enum Who {
     Dispatcher,
     Handler,
     Checker,
     Leader,
+    /// The grid worker of the case's village.
+    GridWorker,
 }
 
 /// A case's planned life after registration, drawn at random.
@@ -234,6 +244,7 @@ pub async fn build<S: Store>(
     let crypto = zhili_server::load_or_create_key(s).map_err(anyhow::Error::msg)?;
     let app = App::new(store, clock.clone(), s.clone(), crypto).map_err(anyhow::Error::msg)?;
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    app.store.set_bulk_load(true).await?;
 
     // Org tree.
     let at = clock.now();
@@ -368,6 +379,19 @@ pub async fn build<S: Store>(
             vec![on_dept("handler", depts[i].id)],
         ));
     }
+    for (i, (code, name)) in VILLAGES.iter().enumerate() {
+        if i != 1 {
+            specs.push((
+                format!("gw{}", &code[code.len() - 3..]),
+                format!("网格员（{name}）"),
+                vec![GrantRequest {
+                    role: "grid_worker".into(),
+                    node_id: Some(villages[i].id),
+                    department_id: None,
+                }],
+            ));
+        }
+    }
     for (username, display_name, grants) in specs {
         let password = random_password();
         zhili_server::org::api::create_user(
@@ -388,9 +412,19 @@ pub async fn build<S: Store>(
     for (code, _) in DEPARTMENTS.iter().skip(1) {
         handlers.push(principal(&app, &format!("h_{code}")).await?);
     }
+    let mut village_workers = Vec::new();
+    for (i, (code, _)) in VILLAGES.iter().enumerate() {
+        let name = if i == 1 {
+            "gridworker".to_string()
+        } else {
+            format!("gw{}", &code[code.len() - 3..])
+        };
+        village_workers.push(principal(&app, &name).await?);
+    }
     let staff = Staff {
         dispatcher: principal(&app, "dispatcher").await?,
         grid_worker: principal(&app, "gridworker").await?,
+        village_workers,
         leader: principal(&app, "leader").await?,
         handlers,
     };
@@ -425,12 +459,33 @@ pub async fn build<S: Store>(
         }
     }
 
+    // 数字城管 reports: patrols in office hours on working days, the public at any time.
+    let mut made = 0;
+    while made < args.urban {
+        let t = start + Duration::seconds(rng.random_range(0..span_secs));
+        let local = to_local(t);
+        let working = app.calendar.is_working_day(local.date());
+        let hour = chrono::Timelike::hour(&local);
+        let keep = match (working, (8..18).contains(&hour)) {
+            (true, true) => 1.0,
+            (true, false) | (false, true) => 0.2,
+            (false, false) => 0.05,
+        };
+        if rng.random_bool(keep) {
+            push(&mut queue, &mut steps, t, Step::CreateUrban(made));
+            made += 1;
+        }
+    }
+    let subclasses = crate::demo_urban::weighted_subclasses(&app.taxonomy);
+    let mut urban_plans: Vec<Option<crate::demo_urban::UrbanPlan>> =
+        (0..args.urban).map(|_| None).collect();
     let mut plans: Vec<Option<Plan>> = (0..args.cases).map(|_| None).collect();
     let mut created = 0usize;
     let mut last_scan = start;
     eprintln!(
-        "building the demo town: {} cases from {} to {} …",
+        "building the demo town: {} cases and {} 数字城管 reports from {} to {} …",
         args.cases,
+        args.urban,
         to_local(start).date(),
         to_local(end).date()
     );
@@ -480,11 +535,94 @@ pub async fn build<S: Store>(
                     eprintln!("  {created} cases …");
                 }
             }
+            Step::CreateUrban(i) => {
+                let (case_id, plan, first) = crate::demo_urban::report(
+                    &app,
+                    &staff,
+                    &villages,
+                    &grids,
+                    &subclasses,
+                    &mut rng,
+                )
+                .await?;
+                if let Some((delay, req, who)) = first {
+                    push(
+                        &mut queue,
+                        &mut steps,
+                        later(&app, t, delay),
+                        Step::ActUrban(case_id, i, req, who),
+                    );
+                }
+                urban_plans[i] = Some(plan);
+                created += 1;
+                if created.is_multiple_of(2000) {
+                    eprintln!("  {created} cases …");
+                }
+            }
+            Step::ActUrban(case_id, i, req, who) => {
+                let plan = urban_plans[i].as_mut().expect("planned at creation");
+                let c = app.store.get_case(case_id).await?;
+                let actor = match who {
+                    Who::Dispatcher => &staff.dispatcher,
+                    Who::Leader => &staff.leader,
+                    Who::GridWorker | Who::Checker => {
+                        let vi = villages
+                            .iter()
+                            .position(|v| c.node_path.starts_with(&v.path))
+                            .unwrap_or(1);
+                        &staff.village_workers[vi]
+                    }
+                    Who::Handler => {
+                        let d = depts
+                            .iter()
+                            .position(|d| Some(d.id) == c.department_id)
+                            .unwrap_or(0);
+                        &staff.handlers[d]
+                    }
+                };
+                let mut req = req;
+                if matches!(
+                    req.action.as_str(),
+                    "verify_report" | "self_handle" | "report" | "check"
+                ) {
+                    let a = app
+                        .save_attachment(actor, "现场照片.png", PHOTO)
+                        .await
+                        .map_err(err)?;
+                    req.attachment_ids = vec![a.id];
+                }
+                if req.action == "dispatch" && plan.wrong_department {
+                    // A first dispatch to a department that will return it (退单).
+                    let right = app
+                        .suggested_department(
+                            c.category.as_deref().unwrap_or_default(),
+                            &c.node_path,
+                        )
+                        .await
+                        .map_err(err)?
+                        .map(|d| d.id);
+                    req.department_id = depts.iter().map(|d| d.id).find(|d| Some(*d) != right);
+                }
+                let action = req.action.clone();
+                app.transition(actor, case_id, req).await.map_err(err)?;
+                let limits = app.case_limits(&c.kind, c.category.as_deref());
+                if let Some((delay, next, who)) =
+                    crate::demo_urban::next_step(&action, plan, &limits, &mut rng)
+                {
+                    push(
+                        &mut queue,
+                        &mut steps,
+                        later(&app, t, delay),
+                        Step::ActUrban(case_id, i, next, who),
+                    );
+                }
+            }
             Step::Act(case_id, i, req, who) => {
                 let plan = plans[i].as_mut().expect("planned at creation");
                 let actor = match who {
                     Who::Dispatcher => &staff.dispatcher,
                     Who::Leader => &staff.leader,
+                    Who::GridWorker => &staff.grid_worker,
                     Who::Checker => {
                         let c = app.store.get_case(case_id).await?;
                         if c.node_path.starts_with(&villages[1].path) {
@@ -526,6 +664,7 @@ pub async fn build<S: Store>(
     }
     clock.set(end);
     zhili_server::jobs::scan_once(&app).await?;
+    app.store.set_bulk_load(false).await?;
     eprintln!("demo town built: {created} cases");
     if !args.quiet {
         println!("demo town 清溪镇 is ready. Users (passwords are shown only now):");

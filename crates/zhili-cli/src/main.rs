@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod demo_urban;
 mod geometry;
 
 use std::future::Future;

@@ -1,4 +1,4 @@
-//! The web UI in headless Chromium: `tests/browser/flow.mjs` (node's test runner with
+//! The web UI in headless Chromium: `tests/browser/flow.mjs` and `urban.mjs` (node's test runner with
 //! playwright-core and Debian's chromium) against a real `zhili serve` on the demo town.
 //! Without node, chromium or `tests/browser/node_modules` the test skips with a notice, except
 //! under `CI=true`, where that is a failure. Screenshots go to `target/screenshots/`.
@@ -36,7 +36,11 @@ fn web_ui_in_chromium() {
     let dir = temp_dir("browser");
     let d = dir.0.to_str().unwrap().to_string();
     let data = ["--data-dir", d.as_str()];
-    run_ok(&data, &["demo", "--cases", "80", "--quiet"], &[]);
+    run_ok(
+        &data,
+        &["demo", "--cases", "80", "--urban", "300", "--quiet"],
+        &[],
+    );
     run_ok(
         &data,
         &["user", "passwd", "dispatcher"],
@@ -47,12 +51,19 @@ fn web_ui_in_chromium() {
         &["user", "passwd", "h_zjj"],
         &[("ZHILI_PASSWORD", "handler-pass")],
     );
+    for user in ["admin", "handler", "gridworker"] {
+        run_ok(
+            &data,
+            &["user", "passwd", user],
+            &[("ZHILI_PASSWORD", &format!("{user}-pass"))],
+        );
+    }
     let server = serve(&data);
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let status = Command::new("node")
         .current_dir(&browser_dir)
-        .args(["--test", "--test-reporter=spec", "flow.mjs"])
+        .args(["--test", "--test-reporter=spec", "flow.mjs", "urban.mjs"])
         .env("ZHILI_BASE_URL", &server.base)
         .env("ZHILI_SCREENSHOTS", &shots)
         .env("CHROMIUM", &chromium)

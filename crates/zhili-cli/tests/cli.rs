@@ -23,7 +23,11 @@ fn verify(data: &[&str]) -> (bool, String) {
 }
 
 fn demo_and_users(data: &[&str]) {
-    let out = run_ok(data, &["demo", "--cases", "40", "--year", "2021"], &[]);
+    let out = run_ok(
+        data,
+        &["demo", "--cases", "40", "--urban", "60", "--year", "2021"],
+        &[],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     for role_user in [
         "admin",
@@ -45,7 +49,7 @@ fn demo_and_users(data: &[&str]) {
     // A second demo into the same database is refused.
     let again = zhili()
         .args(data)
-        .args(["demo", "--cases", "5"])
+        .args(["demo", "--cases", "5", "--urban", "0"])
         .output()
         .unwrap();
     assert!(!again.status.success());
@@ -197,7 +201,7 @@ async fn demo_users_and_audit_on_sqlite() {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{d}/zhili.db"))
         .await
         .unwrap();
-    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition'")
+    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition' AND data LIKE '%dispatch%'")
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -220,7 +224,9 @@ async fn deletion_and_reordering_are_caught() {
     let data = ["--data-dir", d.as_str()];
     run_ok(
         &data,
-        &["demo", "--cases", "10", "--year", "2021", "--quiet"],
+        &[
+            "demo", "--cases", "10", "--urban", "10", "--year", "2021", "--quiet",
+        ],
         &[],
     );
     let db = format!("{d}/zhili.db");
@@ -289,7 +295,7 @@ async fn demo_users_and_audit_on_postgres() {
     let data = ["--data-dir", d.as_str(), "--database", db.as_str()];
     demo_and_users(&data);
     let pool = sqlx::PgPool::connect(&db).await.unwrap();
-    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition'")
+    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition' AND data LIKE '%dispatch%'")
         .fetch_one(&pool)
         .await
         .unwrap();

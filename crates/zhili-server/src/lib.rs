@@ -247,6 +247,7 @@ impl<S: Store> App<S> {
             .merge(web::routes())
             .merge(cases::web::routes())
             .merge(report::web::routes())
+            .merge(urban::web::routes())
             .route("/metrics", axum::routing::get(metrics::metrics::<S>))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.clone(),

@@ -501,9 +501,9 @@ async fn urban_flow<S: Store>(e: Env<S>) {
         ("parked", "1"),
         ("self_handled", "1"),
         ("closed", "1"),
-        ("concluded", "2"),
+        ("concluded", "4"),
         ("pending", "0"),
-        ("handled_rate", "50.00%"),
+        ("handled_rate", "100.00%"),
         // First 派遣 10:00, last 处置反馈 11:30.
         ("avg_handle_hours", "1.5小时"),
     ];

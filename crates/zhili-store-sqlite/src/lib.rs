@@ -65,6 +65,8 @@ zhili_store::impl_sql_store!(
                 SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'cases'), 0), \
                 coalesce((SELECT max(id) FROM cases), 0)) + i AS id FROM s ORDER BY i",
     parallel_batches = 1,
+    // The single writing connection: WAL with `synchronous = NORMAL` syncs at checkpoints only.
+    bulk_load = ("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"),
     text_search = (
         from = "JOIN cases_fts ON cases_fts.rowid = cases.id",
         match = ("cases_fts MATCH ", ""),

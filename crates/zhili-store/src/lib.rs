@@ -473,6 +473,10 @@ pub struct ClockUpdate {
 /// The storage of zhili. Both backends implement it; the server is generic over it.
 pub trait Store: Clone + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
+    /// Bulk loading (building the demo town): commits need not reach the disk one by one. A crash
+    /// may lose the last commits, never corrupt the database. `false` restores durable commits.
+    /// A no-op where each commit is cheap enough already.
+    fn set_bulk_load(&self, on: bool) -> impl Future<Output = StoreResult<()>> + Send;
     fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
 
     // Org tree

@@ -130,7 +130,7 @@ pub fn measure_value(m: Measure) -> &'static str {
             "CASE WHEN registered_at IS NOT NULL AND registered_at <= {as_of} AND (ended_at IS NULL OR ended_at > {as_of}) THEN 1 ELSE 0 END"
         }
         Measure::Concluded => {
-            "CASE WHEN closed_at IS NOT NULL AND closed_at <= {as_of} THEN 1 ELSE 0 END"
+            "CASE WHEN ended_at IS NOT NULL AND ended_at <= {as_of} THEN 1 ELSE 0 END"
         }
         Measure::Pending => "CASE WHEN ended_at IS NULL OR ended_at > {as_of} THEN 1 ELSE 0 END",
         Measure::Dispatched => {
@@ -185,6 +185,7 @@ macro_rules! case_select {
 macro_rules! impl_sql_store {
     ($ty:ty, $db:ty, backend = $backend:literal, claim = $claim:literal, begin = $begin:literal,
      next_ids = $next_ids:literal, parallel_batches = $parallel:literal,
+     bulk_load = ($bulk_on:literal, $bulk_off:literal),
      text_search = (from = $text_from:literal, match = ($text_pre:literal, $text_post:literal), order = $text_order:literal)) => {
         const _: () = {
             use $crate::sql::{ms, opt_ts, parse, ts};
@@ -854,6 +855,13 @@ macro_rules! impl_sql_store {
             impl Store for $ty {
                 fn backend(&self) -> &'static str {
                     $backend
+                }
+
+                async fn set_bulk_load(&self, on: bool) -> StoreResult<()> {
+                    sqlx::query(if on { $bulk_on } else { $bulk_off })
+                        .execute(&self.write)
+                        .await?;
+                    Ok(())
                 }
 
                 async fn ping(&self) -> StoreResult<()> {

@@ -677,7 +677,10 @@ pub async fn detail_page<S: Store>(
         } else {
             st.label_zh()
         },
-        category: c.category.clone().unwrap_or_else(|| "—".into()),
+        category: match app.urban_subclass(&c.kind, c.category.as_deref()) {
+            Some(sub) => format!("{}（{}）", sub.path(), sub.key()),
+            None => c.category.clone().unwrap_or_else(|| "—".into()),
+        },
         channel: c.channel.label_zh(),
         priority: c.priority.label_zh(),
         node: names.node(c.node_id),
@@ -723,11 +726,25 @@ pub async fn detail_page<S: Store>(
                 evidence: t.evidence,
             })
             .collect(),
-        departments: names
-            .departments
-            .iter()
-            .map(|(k, v)| (*k, v.clone()))
-            .collect(),
+        departments: {
+            // An urban case's suggested department (派遣建议) comes first, preselected.
+            let suggested = match app.urban_subclass(&c.kind, c.category.as_deref()) {
+                Some(sub) => app.suggested_department(&sub.key(), &c.node_path).await?,
+                None => None,
+            };
+            let mut ds: Vec<(i64, String)> = names
+                .departments
+                .iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect();
+            if let Some(d) = suggested
+                && let Some(i) = ds.iter().position(|x| x.0 == d.id)
+            {
+                let (id, name) = ds.remove(i);
+                ds.insert(0, (id, format!("{name}（建议 suggested）")));
+            }
+            ds
+        },
         extension_unit: wf
             .and_then(|w| w.extension)
             .map(|e| e.unit.label_zh())

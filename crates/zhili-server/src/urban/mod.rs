@@ -2,6 +2,7 @@
 //! and its API. The rules are in `zhili_domain::urban`.
 
 pub mod api;
+pub mod web;
 
 use std::path::Path;
 

@@ -180,6 +180,31 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/dashboard.js"),
     ),
+    (
+        "leaflet.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/leaflet.js"),
+    ),
+    (
+        "leaflet.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/leaflet.css"),
+    ),
+    (
+        "urban-map.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/urban-map.js"),
+    ),
+    (
+        "urban-report.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/urban-report.js"),
+    ),
+    (
+        "assessment.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/assessment.js"),
+    ),
 ];
 
 async fn asset(Path(name): Path<String>) -> Response {
