@@ -201,10 +201,12 @@ async fn demo_users_and_audit_on_sqlite() {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{d}/zhili.db"))
         .await
         .unwrap();
-    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition' AND data LIKE '%dispatch%'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let id: i64 = sqlx::query_scalar(
+        "SELECT MIN(id) FROM events WHERE kind = 'transition' AND data LIKE '%dispatch%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     pool.execute(sqlx::AssertSqlSafe(format!(
         "UPDATE events SET data = replace(data, 'dispatch', 'cancel') WHERE id = {id}"
     )))
@@ -295,7 +297,7 @@ async fn demo_users_and_audit_on_postgres() {
     let data = ["--data-dir", d.as_str(), "--database", db.as_str()];
     demo_and_users(&data);
     let pool = sqlx::PgPool::connect(&db).await.unwrap();
-    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition' )
+    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM events WHERE kind = 'transition'")
         .fetch_one(&pool)
         .await
         .unwrap();
