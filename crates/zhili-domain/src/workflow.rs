@@ -91,6 +91,8 @@ pub enum Field {
     Reason,
     /// An amount of extension, in the unit of the workflow's extension rule.
     Extension,
+    /// The case (by number) a duplicate report is merged into.
+    MergeInto,
 }
 
 impl Field {
@@ -101,6 +103,7 @@ impl Field {
             Field::Note => "note",
             Field::Reason => "reason",
             Field::Extension => "extension",
+            Field::MergeInto => "merge_into",
         }
     }
 }
@@ -142,6 +145,9 @@ pub enum Effect {
     Return,
     /// Urging (催办) or formal supervision (督办): no state change, an escalation event.
     Urge,
+    /// A duplicate report merged into the case handling the same matter (合并): it ends here,
+    /// linked as its duplicate, counted once in the indicators, its reporter following that case.
+    Merge,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -93,6 +93,7 @@ async fn urban_flow<S: Store>(e: Env<S>) {
     assert!(a["registered_at"].is_null());
     assert_eq!(time(&a["stage_due_at"]), at("2021-09-29 10:00"));
 
+    let a_no = a["case_no"].as_str().unwrap().to_string();
     // A second report nearby a little later is offered the first as a likely duplicate.
     e.clock.advance(Duration::minutes(10));
     let (s, d) = e
@@ -105,6 +106,39 @@ async fn urban_flow<S: Store>(e: Env<S>) {
         .await;
     assert_eq!(s, StatusCode::OK, "{d}");
     assert_eq!(d[0]["case"]["id"].as_i64(), Some(id));
+    // It is made anyway, then merged into the first (合并): it ends, linked as a duplicate,
+    // and its reporter follows the first case.
+    let (s, dup) = e
+        .call(
+            "POST",
+            &disp,
+            "/api/v1/cases",
+            Some(report("web", "路口垃圾没有清运")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{dup}");
+    let dup_id = dup["id"].as_i64().unwrap();
+    let dup_no = dup["case_no"].as_str().unwrap().to_string();
+    let merge =
+        |into: &str| json!({"action": "merge", "reason": "同一地点同一问题", "merge_into": into});
+    let path = format!("/api/v1/cases/{dup_id}/transitions");
+    for (into, why) in [(dup_no.as_str(), "itself"), ("2021UR9999999", "unknown")] {
+        let (s, v) = e.call("POST", &disp, &path, Some(merge(into))).await;
+        assert_eq!(
+            (s, err_field(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "merge_into"),
+            "{why}: {v}"
+        );
+    }
+    let (s, v) = e.call("POST", &disp, &path, Some(merge(&a_no))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "merged");
+    assert_eq!(v["merged_into"].as_i64(), Some(id));
+    let (_, links) = e
+        .call("GET", &disp, &format!("/api/v1/cases/{id}/links"), None)
+        .await;
+    assert_eq!(links[0]["kind"], "duplicate_of", "{links}");
+    assert_eq!(links[0]["other_case_no"], dup_no.as_str());
 
     let case = |id: i64| {
         let (e, t) = (&e, disp.clone());
@@ -476,7 +510,35 @@ async fn urban_flow<S: Store>(e: Env<S>) {
         "cancelled",
     );
 
-    // The assessment (综合评价) of these four reports, by department, ranked.
+    // The merged reporter sees the first case's outcome.
+    let r = e
+        .http
+        .get(format!("{}/open311/v2/requests/{dup_no}.json", e.base))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v[0]["status"], "closed", "{v}");
+    assert_eq!(
+        v[0]["status_notes"],
+        format!("已并入 {a_no}：已结案").as_str()
+    );
+    let page = e
+        .http
+        .get(format!("{}/track?no={dup_no}", e.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已合并") && page.contains(&format!("（{a_no}）已结案")),
+        "{page}"
+    );
+
+    // The assessment (综合评价) of these four reports (the merged duplicate counted once, in
+    // its case), by department, ranked.
     let (s, rep) = e
         .call(
             "GET",

@@ -4,5 +4,7 @@ ALTER TABLE cases ADD COLUMN dispatched_at BIGINT;
 ALTER TABLE cases ADD COLUMN handled_at BIGINT;
 ALTER TABLE cases ADD COLUMN handled_on_time BOOLEAN;
 ALTER TABLE cases ADD COLUMN pauses INTEGER NOT NULL DEFAULT 0;
+-- A duplicate report merged into the case that handles the matter (合并): counted once.
+ALTER TABLE cases ADD COLUMN merged_into BIGINT REFERENCES cases(id);
 -- The assessment reads one kind over a period.
 CREATE INDEX cases_kind ON cases(kind, created_at);

@@ -328,6 +328,7 @@ async fn case_lifecycle<S: Store>(s: S) {
         ended: false,
         rework: false,
         returned: false,
+        merged_into: None,
         attachment_ids: vec![],
         event: NewEvent {
             kind: "transition".into(),
@@ -722,6 +723,7 @@ async fn counts<S: Store>(s: S) {
                 ended: true,
                 rework: false,
                 returned: false,
+                merged_into: None,
                 attachment_ids: vec![],
                 event: NewEvent {
                     kind: "transition".into(),

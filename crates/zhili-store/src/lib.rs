@@ -221,6 +221,8 @@ pub struct CaseRow {
     pub clocks: CaseClocks,
     pub reworks: i64,
     pub returns: i64,
+    /// The case this one was merged into as a duplicate (合并).
+    pub merged_into: Option<i64>,
 }
 
 impl CaseRow {
@@ -275,6 +277,8 @@ pub struct CaseChange {
     pub ended: bool,
     pub rework: bool,
     pub returned: bool,
+    /// A duplicate merged into this case: linked as `duplicate_of`, left out of the counts.
+    pub merged_into: Option<i64>,
     pub attachment_ids: Vec<i64>,
     pub event: NewEvent,
 }

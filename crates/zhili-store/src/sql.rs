@@ -165,7 +165,7 @@ macro_rules! case_columns {
     () => {
         "id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
          node_id, node_path, village_id, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
-         ended_at, updated_at, version, clocks, reworks, returns"
+         ended_at, updated_at, version, clocks, reworks, returns, merged_into"
     };
 }
 
@@ -228,6 +228,7 @@ macro_rules! impl_sql_store {
                         .map_err(|e| DbError::Corrupt(format!("case clocks: {e}")))?,
                     reworks: r.try_get("reworks")?,
                     returns: r.try_get("returns")?,
+                    merged_into: r.try_get("merged_into")?,
                 })
             }
 
@@ -1340,7 +1341,8 @@ macro_rules! impl_sql_store {
                          closed_on_time = CASE WHEN $9 THEN $11 ELSE closed_on_time END, \
                          reworks = reworks + $12, returns = returns + $13, \
                          registered_at = CASE WHEN $16 AND registered_at IS NULL THEN $8 ELSE registered_at END, \
-                         dispatched_at = $17, handled_at = $18, handled_on_time = $19, pauses = $20 \
+                         dispatched_at = $17, handled_at = $18, handled_on_time = $19, pauses = $20, \
+                         merged_into = COALESCE($21, merged_into) \
                          WHERE id = $14 AND version = $15 RETURNING ",
                         $crate::case_columns!()
                     ))
@@ -1364,6 +1366,7 @@ macro_rules! impl_sql_store {
                     .bind(ch.clocks.handled_at.map(ms))
                     .bind(ch.clocks.handled_on_time)
                     .bind(i64::from(ch.clocks.pauses))
+                    .bind(ch.merged_into)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|e| DbError::classify(e, "case", "department_id"))?;
@@ -1378,6 +1381,36 @@ macro_rules! impl_sql_store {
                     let updated = case_from_row(&updated)?;
                     link_attachments(&mut tx, ch.case_id, &ch.attachment_ids).await?;
                     append(&mut tx, &case_stream(ch.case_id), Some(ch.case_id), &ch.event).await?;
+                    if let Some(other) = ch.merged_into {
+                        // The duplicate link, and the event on the case it joins, in the same commit.
+                        let kind = zhili_domain::case::LinkKind::DuplicateOf.as_str();
+                        let link_id: i64 = sqlx::query(
+                            "INSERT INTO case_links (case_id, other_case_id, kind, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (case_id, other_case_id, kind) DO UPDATE SET created_at = excluded.created_at RETURNING id",
+                        )
+                        .bind(ch.case_id)
+                        .bind(other)
+                        .bind(kind)
+                        .bind(ch.event.actor_id)
+                        .bind(at)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|e| DbError::classify(e, "link", "merged_into"))?
+                        .try_get("id")?;
+                        touch_case(&mut tx, other, ch.event.at).await?;
+                        append(
+                            &mut tx,
+                            &case_stream(other),
+                            Some(other),
+                            &NewEvent {
+                                kind: "linked".into(),
+                                actor_id: ch.event.actor_id,
+                                at: ch.event.at,
+                                data: serde_json::json!({"link_id": link_id, "kind": kind, "direction": "from", "other_case_id": ch.case_id, "merged": true}),
+                            },
+                        )
+                        .await?;
+                    }
                     tx.commit().await?;
                     Ok(updated)
                 }
@@ -1662,7 +1695,8 @@ macro_rules! impl_sql_store {
                         qb.push(") AS BIGINT) AS ");
                         qb.push(m.as_str());
                     }
-                    qb.push(" FROM cases WHERE created_at >= ");
+                    // A duplicate merged into another case is counted once, there.
+                    qb.push(" FROM cases WHERE merged_into IS NULL AND created_at >= ");
                     qb.push_bind(ms(q.from));
                     qb.push(" AND created_at < ");
                     qb.push_bind(ms(q.to));

@@ -29,7 +29,7 @@ mod tests {
         let wf = wfs.for_kind("urban").unwrap();
         assert_eq!(wf.initial, "reported");
         assert!(wf.state("reported").unwrap().before_registration);
-        use Field::{Department, Extension, Note, Reason};
+        use Field::{Department, Extension, MergeInto, Note, Reason};
         use Role::*;
         let all = |f: &[Field]| input(f, true);
         let paths: &[&[(&str, Role, &[Field])]] = &[
@@ -66,8 +66,10 @@ mod tests {
                 ("register", Dispatcher, &[]),
                 ("cancel", Dispatcher, &[Reason]),
             ],
+            // A duplicate merged into the case that handles the matter.
+            &[("merge", Dispatcher, &[Reason, MergeInto])],
         ];
-        let ends = ["closed", "self_handled", "rejected", "cancelled"];
+        let ends = ["closed", "self_handled", "rejected", "cancelled", "merged"];
         for (path, end) in paths.iter().zip(ends) {
             let mut state = wf.initial.clone();
             let mut ext = (0, 0);

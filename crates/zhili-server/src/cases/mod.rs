@@ -100,6 +100,9 @@ pub struct TransitionRequest {
     /// Extension amount, in the unit of the workflow's extension rule.
     #[serde(default)]
     pub extension: Option<u32>,
+    /// For `merge`: the number of the case that handles the same matter.
+    #[serde(default)]
+    pub merge_into: Option<String>,
     #[serde(default)]
     pub attachment_ids: Vec<i64>,
 }
@@ -446,6 +449,12 @@ impl<S: Store> App<S> {
             (note.is_some(), Field::Note),
             (reason.is_some(), Field::Reason),
             (req.extension.is_some(), Field::Extension),
+            (
+                req.merge_into
+                    .as_deref()
+                    .is_some_and(|s| !s.trim().is_empty()),
+                Field::MergeInto,
+            ),
         ] {
             if present {
                 input.present.insert(field);
@@ -460,6 +469,13 @@ impl<S: Store> App<S> {
             (case.clocks.extensions, case.clocks.extended_total),
         )?;
         self.check_own_uploads(who, &req.attachment_ids).await?;
+        let merged_into = match t.effect {
+            Effect::Merge => Some(
+                self.merge_target(who, &case, req.merge_into.as_deref())
+                    .await?,
+            ),
+            _ => None,
+        };
         let now = self.now();
         let mut clocks = case.clocks.clone();
         let limits = self.case_limits(&case.kind, case.category.as_deref());
@@ -493,6 +509,8 @@ impl<S: Store> App<S> {
             "handler_id": handler_id,
             "extension": req.extension,
             "department_suggested": suggested,
+            "merged_into": merged_into.as_ref().map(|m| m.id),
+            "merged_into_no": merged_into.as_ref().map(|m| m.case_no.clone()),
             "attachment_ids": req.attachment_ids,
             "evidence": (!req.attachment_ids.is_empty()).then_some(t.evidence_kind).flatten(),
             "deadline_status": clocks.status(),
@@ -511,6 +529,7 @@ impl<S: Store> App<S> {
             ended: to_def.terminal,
             rework: t.effect == Effect::Rework,
             returned: t.effect == Effect::Return,
+            merged_into: merged_into.map(|m| m.id),
             attachment_ids: req.attachment_ids,
             event: NewEvent {
                 kind: if t.effect == Effect::Urge {
@@ -533,6 +552,36 @@ impl<S: Store> App<S> {
             })
             .inc();
         Ok(row)
+    }
+
+    /// The case a duplicate is merged into: visible to the user, of the same kind, still open,
+    /// not itself merged, and not the case itself.
+    async fn merge_target(
+        &self,
+        who: &Principal,
+        case: &CaseRow,
+        no: Option<&str>,
+    ) -> AppResult<CaseRow> {
+        let no = no.map(str::trim).unwrap_or_default().to_uppercase();
+        let bad = |m: &str| AppError::invalid("merge_into", m.to_string());
+        let other = self
+            .store
+            .case_by_no(&no)
+            .await
+            .map_err(|_| bad("no such case"))?;
+        if who.roles_in(scope_of(&other)).is_empty() {
+            return Err(bad("no such case"));
+        }
+        if other.id == case.id {
+            return Err(bad("a case cannot be merged into itself"));
+        }
+        if other.kind != case.kind {
+            return Err(bad("merge into a case of the same kind"));
+        }
+        if other.ended_at.is_some() || other.merged_into.is_some() {
+            return Err(bad("that case has ended; merge into an open one"));
+        }
+        Ok(other)
     }
 
     /// Link a case to another (duplicate-of, repeat-of, child-of, related). Both must be visible
@@ -739,6 +788,8 @@ pub struct CaseView {
     pub extensions: u32,
     pub reworks: i64,
     pub returns: i64,
+    /// The case this duplicate was merged into.
+    pub merged_into: Option<i64>,
 }
 
 impl CaseView {
@@ -779,6 +830,7 @@ impl CaseView {
             extensions: c.clocks.extensions,
             reworks: c.reworks,
             returns: c.returns,
+            merged_into: c.merged_into,
         }
     }
 }

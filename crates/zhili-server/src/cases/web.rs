@@ -497,6 +497,7 @@ pub struct ActionForm {
     note: bool,
     reason: bool,
     extension: bool,
+    merge: bool,
     evidence: bool,
 }
 
@@ -723,6 +724,7 @@ pub async fn detail_page<S: Store>(
                 note: t.requires.contains(&Field::Note),
                 reason: t.requires.contains(&Field::Reason),
                 extension: t.requires.contains(&Field::Extension),
+                merge: t.requires.contains(&Field::MergeInto),
                 evidence: t.evidence,
             })
             .collect(),
@@ -828,6 +830,7 @@ async fn transition<S: Store>(
             note: field_str(&fields, "note"),
             reason: field_str(&fields, "reason"),
             extension: parse_field(&fields, "extension")?,
+            merge_into: field_str(&fields, "merge_into"),
             attachment_ids,
         };
         app.transition(&who, id, req).await?;

@@ -468,14 +468,23 @@ impl<S: Store> App<S> {
     /// One request (`service_requests/request`) as the public sees it: no personal data; the
     /// description only for requests that came in through Open311 itself.
     pub async fn open311_request(&self, c: &CaseRow) -> V {
+        // A duplicate merged into another case reports that case's progress.
+        let merged = match c.merged_into {
+            Some(id) => self.store.get_case(id).await.ok(),
+            None => None,
+        };
+        let main = merged.as_ref().unwrap_or(c);
         let sub = self
             .taxonomy
             .by_key(c.category.as_deref().unwrap_or_default());
         let wf = self.workflows.for_kind(&c.kind);
-        let state_name = wf
-            .and_then(|w| w.state(&c.state))
-            .map_or(c.state.clone(), |s| s.name.clone());
-        let agency = match c.department_id {
+        let mut state_name = wf
+            .and_then(|w| w.state(&main.state))
+            .map_or(main.state.clone(), |s| s.name.clone());
+        if let Some(m) = &merged {
+            state_name = format!("已并入 {}：{state_name}", m.case_no);
+        }
+        let agency = match main.department_id {
             Some(d) => self
                 .store
                 .list_departments()
@@ -493,14 +502,14 @@ impl<S: Store> App<S> {
         } else {
             (c.title.clone(), None)
         };
-        let expected = c
+        let expected = main
             .clocks
             .overall_due()
-            .or(c.clocks.stage.map(|s| s.due_at))
-            .filter(|_| c.ended_at.is_none());
+            .or(main.clocks.stage.map(|s| s.due_at))
+            .filter(|_| main.ended_at.is_none());
         V::Obj(vec![
             ("service_request_id", V::s(&c.case_no)),
-            ("status", V::s(status(c))),
+            ("status", V::s(status(main))),
             ("status_notes", V::s(state_name)),
             ("service_name", V::opt_s(sub.map(|s| s.name.clone()))),
             ("service_code", V::opt_s(c.category.clone())),
@@ -510,7 +519,7 @@ impl<S: Store> App<S> {
             ("requested_datetime", V::time(c.created_at)),
             (
                 "updated_datetime",
-                V::time(c.ended_at.unwrap_or(c.updated_at)),
+                V::time(main.ended_at.unwrap_or(main.updated_at)),
             ),
             ("expected_datetime", V::opt_time(expected)),
             ("address", V::opt_s(c.address.clone())),

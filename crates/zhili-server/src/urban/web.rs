@@ -451,7 +451,17 @@ async fn track<S: Store>(State(app): State<App<S>>, Query(q): Query<TrackQuery>)
         ("时限 Notice", s("service_notice")),
     ]);
     let wf = app.workflows.for_kind(&c.kind);
-    if let Ok(tl) = app.store.timeline(c.id).await {
+    // A report merged as a duplicate goes on with the case it joined.
+    let mut followed = vec![(c.id, String::new())];
+    if let Some(main) = c.merged_into
+        && let Ok(m) = app.store.get_case(main).await
+    {
+        followed.push((m.id, format!("（{}）", m.case_no)));
+    }
+    for (id, tag) in followed {
+        let Ok(tl) = app.store.timeline(id).await else {
+            continue;
+        };
         for e in tl {
             let step = match e.kind.as_str() {
                 "created" => "已上报 Reported".to_string(),
@@ -464,9 +474,10 @@ async fn track<S: Store>(State(app): State<App<S>>, Query(q): Query<TrackQuery>)
                 }
                 _ => continue,
             };
-            page.steps.push((fmt_time(e.at), step));
+            page.steps.push((fmt_time(e.at), format!("{tag}{step}")));
         }
     }
+    page.steps.sort();
     render(&page)
 }
 
