@@ -158,8 +158,22 @@ test('patrol report and Open311 report to closure; board, map, assessment, track
     await disp.goto(`${base}/urban/board`);
     assert.equal(await disp.locator(`a[data-case-no="${requestNo}"]`).count(), 0);
 
-    // The citizen follows the report by its number, without logging in.
+    // A citizen reports on the public page, without logging in; it awaits 核实 on the board.
     const pub = await (await b.newContext({ locale: 'zh-CN' })).newPage();
+    await pub.goto(`${base}/public/report`);
+    await pub.waitForSelector('#pick path.leaflet-interactive');
+    await pub.selectOption('select[name=category]', 'event:0102');
+    await pub.fill('textarea[name=content]', '市民反映：小区门口垃圾无人清运');
+    await pub.fill('input[name=address]', '清溪镇香芒东路9号');
+    await pub.fill('input[name=party_name]', '赵市民');
+    await pub.fill('input[name=party_phone]', '13700000000');
+    await pub.screenshot({ path: `${shots}/public-report.png`, fullPage: true });
+    await submit(pub, pub.locator('#public-report button[type=submit]'));
+    const citizenNo = (await pub.textContent('#case-no')).trim();
+    await disp.goto(`${base}/urban/board`);
+    assert.equal(await disp.locator(`section[data-state=reported] a[data-case-no="${citizenNo}"]`).count(), 1);
+
+    // The citizen follows the report by its number, without logging in.
     await pub.goto(`${base}/track?no=${requestNo}`);
     assert.match(await pub.textContent('#found'), /已结案/);
     assert.match(await pub.textContent('#steps'), /已上报.*已核实待立案.*已结案/s);

@@ -74,14 +74,19 @@
         send.disabled = false;
         return;
       }
-      var up = new FormData();
-      up.append('file', form.photo.files[0]);
-      return api('POST', '/api/v1/attachments', up).then(function (a) {
+      var upload = Promise.resolve(null);
+      if (form.photo.files.length) {
+        var up = new FormData();
+        up.append('file', form.photo.files[0]);
+        upload = api('POST', '/api/v1/attachments', up);
+      }
+      var parties = form.party_name.value ? [{ role: 'complainant', name: form.party_name.value, phone: form.party_phone.value || null }] : [];
+      return upload.then(function (a) {
         return api('POST', '/api/v1/cases', {
-          kind: 'urban', category: form.category.value, channel: 'grid_patrol',
+          kind: 'urban', category: form.category.value, channel: form.channel.value, parties: parties,
           title: sub + (form.address.value ? '：' + form.address.value : ''),
           content: form.content.value, address: form.address.value || null,
-          lon: parseFloat(form.lon.value), lat: parseFloat(form.lat.value), attachment_ids: [a.id]
+          lon: parseFloat(form.lon.value), lat: parseFloat(form.lat.value), attachment_ids: a ? [a.id] : []
         });
       }).then(function (c) { window.location.href = '/cases/' + c.id; });
     }).catch(function (e) { fail('上报失败：' + e.message); send.disabled = false; });

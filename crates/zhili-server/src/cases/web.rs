@@ -362,7 +362,7 @@ async fn new_case_page<S: Store>(
 }
 
 /// A multipart form's text fields and its `file`, if one was chosen.
-async fn read_form(
+pub(crate) async fn read_form(
     mp: &mut Multipart,
 ) -> AppResult<(HashMap<String, String>, Option<(String, Vec<u8>)>)> {
     let mut fields = HashMap::new();
@@ -392,7 +392,7 @@ async fn read_form(
     Ok((fields, file))
 }
 
-fn field_str(fields: &HashMap<String, String>, k: &str) -> Option<String> {
+pub(crate) fn field_str(fields: &HashMap<String, String>, k: &str) -> Option<String> {
     fields
         .get(k)
         .map(|v| v.trim().to_string())
@@ -410,7 +410,7 @@ fn parse_opt<T: std::str::FromStr>(k: &str, v: Option<&str>) -> AppResult<Option
         .transpose()
 }
 
-fn parse_field<T: std::str::FromStr>(
+pub(crate) fn parse_field<T: std::str::FromStr>(
     fields: &HashMap<String, String>,
     k: &str,
 ) -> AppResult<Option<T>> {

@@ -24,6 +24,41 @@ impl<S: zhili_store::Store> crate::App<S> {
         self.taxonomy.by_key(category?)
     }
 
+    /// The account public reports are made by (上报终端 `public-web`, reporter on the top
+    /// town), created the first time it is needed.
+    pub async fn public_reporter(&self) -> crate::error::AppResult<crate::auth::Principal> {
+        const NAME: &str = "public-web";
+        let user = match self.store.user_by_name(NAME).await {
+            Ok(u) => u,
+            Err(zhili_store::DbError::NotFound(_)) => {
+                let nodes = self.store.list_nodes().await?;
+                let town = nodes
+                    .iter()
+                    .filter(|n| n.kind == zhili_domain::org::NodeKind::Town)
+                    .min_by_key(|n| n.path.len())
+                    .ok_or_else(|| crate::error::AppError::not_found("a town to report in"))?;
+                let made = crate::org::api::create_user(
+                    self,
+                    None,
+                    crate::org::api::NewUserRequest {
+                        username: NAME.into(),
+                        display_name: "市民网上上报".into(),
+                        password: crate::crypto::new_token(),
+                        grants: vec![crate::org::api::GrantRequest {
+                            role: zhili_domain::org::Role::Reporter.as_str().into(),
+                            node_id: Some(town.id),
+                            department_id: None,
+                        }],
+                    },
+                )
+                .await?;
+                self.store.get_user(made.id).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        crate::auth::Principal::for_user(self, user).await
+    }
+
     /// The time limits a case runs on: its subclass's for an urban case, else its workflow's.
     pub fn case_limits(&self, kind: &str, category: Option<&str>) -> CaseLimits {
         self.urban_subclass(kind, category)

@@ -170,6 +170,9 @@ async fn map_page<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) ->
 #[template(path = "urban_report.html")]
 struct ReportPage {
     layout: Layout,
+    channels: Vec<(&'static str, &'static str)>,
+    /// The default: a grid worker's own patrol, else a hotline call taken by the centre.
+    channel: &'static str,
     /// `(group label, [(key, name)])`
     groups: Vec<(String, Vec<(String, String)>)>,
 }
@@ -183,8 +186,27 @@ async fn report_page<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser)
             None => groups.push((label, vec![(s.key(), s.name.clone())])),
         }
     }
+    use zhili_domain::case::Channel;
+    let channels = [
+        Channel::GridPatrol,
+        Channel::VideoPatrol,
+        Channel::Hotline,
+        Channel::Phone,
+        Channel::Web,
+    ]
+    .iter()
+    .map(|c| (c.as_str(), c.label_zh()))
+    .collect();
+    let channel = if who.has_role(zhili_domain::org::Role::GridWorker) {
+        Channel::GridPatrol
+    } else {
+        Channel::Hotline
+    }
+    .as_str();
     render(&ReportPage {
         layout: Layout::new(&who, "report"),
+        channels,
+        channel,
         groups,
     })
 }
@@ -481,6 +503,140 @@ async fn track<S: Store>(State(app): State<App<S>>, Query(q): Query<TrackQuery>)
     render(&page)
 }
 
+#[derive(Template)]
+#[template(path = "public_report.html")]
+struct PublicReport {
+    groups: Vec<(String, Vec<(String, String)>)>,
+    error: Option<String>,
+    made: Option<String>,
+}
+
+/// The taxonomy's events only, grouped by 大类: what a citizen reports.
+fn event_groups<S: Store>(app: &App<S>) -> Vec<(String, Vec<(String, String)>)> {
+    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for s in &app.taxonomy.subclasses {
+        let label = format!("{}·{}", s.kind.label_zh(), s.major_name);
+        match groups.iter_mut().find(|g| g.0 == label) {
+            Some(g) => g.1.push((s.key(), s.name.clone())),
+            None => groups.push((label, vec![(s.key(), s.name.clone())])),
+        }
+    }
+    groups
+}
+
+async fn public_report_page<S: Store>(State(app): State<App<S>>) -> Response {
+    render(&PublicReport {
+        groups: event_groups(&app),
+        error: None,
+        made: None,
+    })
+}
+
+/// 市民上报: a citizen's report from the public page, made by the server's own reporter
+/// account (上报终端 `public-web`), channel 网上; it enters the workflow awaiting 核实.
+async fn public_report_post<S: Store>(
+    State(app): State<App<S>>,
+    mut mp: axum::extract::Multipart,
+) -> Response {
+    use crate::cases::web::{field_str, parse_field, read_form};
+    let result: Result<String, AppError> = async {
+        let (fields, file) = read_form(&mut mp).await?;
+        let who = app.public_reporter().await?;
+        let attachment_ids = match file {
+            Some((name, data)) => vec![app.save_attachment(&who, &name, &data).await?.id],
+            None => vec![],
+        };
+        let category = field_str(&fields, "category")
+            .ok_or_else(|| AppError::invalid("category", "请选择问题类别 choose what it is"))?;
+        let lon: Option<f64> = parse_field(&fields, "lon")?;
+        let lat: Option<f64> = parse_field(&fields, "lat")?;
+        let address = field_str(&fields, "address");
+        if lon.is_none() && address.is_none() {
+            return Err(AppError::invalid(
+                "address",
+                "请在地图上点选位置或填写地址 give the place",
+            ));
+        }
+        let sub = app
+            .taxonomy
+            .by_key(&category)
+            .ok_or_else(|| AppError::invalid("category", "no such class"))?;
+        let parties = match field_str(&fields, "party_name") {
+            Some(name) => vec![crate::cases::PartyInput {
+                role: "complainant".into(),
+                name,
+                phone: field_str(&fields, "party_phone"),
+                ..Default::default()
+            }],
+            None => vec![],
+        };
+        let node_id = match lon {
+            Some(_) => None,
+            None => who
+                .grants
+                .first()
+                .and_then(|g| g.node_path.as_deref())
+                .and_then(|p| p.trim_end_matches('/').rsplit('/').next()?.parse().ok()),
+        };
+        let made = app
+            .create_case(
+                &who,
+                crate::cases::CreateCaseRequest {
+                    kind: URBAN_KIND.into(),
+                    category: Some(category.clone()),
+                    channel: zhili_domain::case::Channel::Web,
+                    priority: zhili_domain::case::Priority::Normal,
+                    title: match &address {
+                        Some(a) => format!("{}：{a}", sub.name),
+                        None => sub.name.clone(),
+                    },
+                    content: field_str(&fields, "content").unwrap_or_else(|| sub.name.clone()),
+                    address,
+                    lat,
+                    lon,
+                    node_id,
+                    department_id: None,
+                    parties,
+                    attachment_ids,
+                },
+            )
+            .await?;
+        Ok(made.case.case_no)
+    }
+    .await;
+    match result {
+        Ok(no) => render(&PublicReport {
+            groups: event_groups(&app),
+            error: None,
+            made: Some(no),
+        }),
+        Err(e) => {
+            let mut r = render(&PublicReport {
+                groups: event_groups(&app),
+                error: Some(format!("未能提交：{}", e.message)),
+                made: None,
+            });
+            *r.status_mut() = e.status;
+            r
+        }
+    }
+}
+
+/// The villages' outlines for the public form's map (administrative boundaries are public).
+async fn public_areas<S: Store>(State(app): State<App<S>>) -> Response {
+    match app
+        .export_geojson(zhili_domain::org::NodeKind::Village, None)
+        .await
+    {
+        Ok(fc) => (
+            [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+            fc.to_string(),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/urban/board", get(board::<S>))
@@ -488,4 +644,9 @@ pub fn routes<S: Store>() -> Router<App<S>> {
         .route("/urban/report", get(report_page::<S>))
         .route("/urban/assessment", get(assessment::<S>))
         .route("/track", get(track::<S>))
+        .route("/public/areas", get(public_areas::<S>))
+        .route(
+            "/public/report",
+            get(public_report_page::<S>).post(public_report_post::<S>),
+        )
 }

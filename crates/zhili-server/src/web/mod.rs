@@ -201,6 +201,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/urban-report.js"),
     ),
     (
+        "public-report.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/public-report.js"),
+    ),
+    (
         "assessment.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/assessment.js"),
