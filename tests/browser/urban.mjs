@@ -141,8 +141,21 @@ test('patrol report and Open311 report to closure; board, map, assessment, track
     assert.equal(posted.status, 200);
     const requestNo = (await posted.json())[0].service_request_id;
 
-    // It appears on the dispatch board, awaiting 核实.
+    // The same through the XML format.
+    const postedXml = await fetch(`${base}/open311/v2/requests.xml`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        api_key: key, service_code: 'component:0101', lat: String(where.latitude), long: String(where.longitude),
+        description: 'Open311 XML：上水井盖破损',
+      }),
+    });
+    assert.equal(postedXml.status, 200);
+    const xmlNo = (await postedXml.text()).match(/<service_request_id>([^<]+)<\/service_request_id>/)[1];
+
+    // Both appear on the dispatch board, awaiting 核实.
     await disp.goto(`${base}/urban/board`);
+    assert.equal(await disp.locator(`section[data-state=reported] a[data-case-no="${xmlNo}"]`).count(), 1);
     const card = disp.locator(`section[data-state=reported] a[data-case-no="${requestNo}"]`);
     assert.equal(await card.count(), 1, 'the Open311 report is on the board');
     await disp.screenshot({ path: `${shots}/urban-board.png` });

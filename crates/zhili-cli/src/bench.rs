@@ -4,7 +4,9 @@
 //!   the raw ceiling of the same database (single-row insert transactions, same durability);
 //! - filtered list queries over N cases (p50/p99);
 //! - the deadline scan over N open cases, with few and with many of them due;
-//! - the server's memory (RSS) with N cases.
+//! - the server's memory (RSS) with N cases;
+//! - Open311 `POST requests` per second end to end (form post to an urban case awaiting 核实);
+//! - the 数字城管 assessment (综合评价) for one month and one year over the N cases (p50).
 //!
 //! The N cases are bulk-loaded with SQL (the engine would take hours to make a million); the
 //! cases made over HTTP go through the engine.
@@ -237,9 +239,39 @@ async fn setup<S: Store>(app: &App<S>) -> Result<Town> {
     )
     .await
     .map_err(|e| anyhow::anyhow!(e.message))?;
+    let client = create_user(
+        app,
+        None,
+        NewUserRequest {
+            username: "bench-open311".into(),
+            display_name: "压测 Open311 客户端".into(),
+            password: "bench-password".into(),
+            grants: vec![GrantRequest {
+                role: "reporter".into(),
+                node_id: Some(town.id),
+                department_id: None,
+            }],
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.message))?;
+    app.store
+        .create_token(
+            client.id,
+            zhili_store::TokenKind::Api,
+            &zhili_server::crypto::token_hash(OPEN311_KEY),
+            "bench",
+            at,
+            None,
+        )
+        .await?;
     Ok(t)
 }
 
+/// The bench's Open311 client key.
+const OPEN311_KEY: &str = "bench-open311-api-key";
+
+/// Urban states of the loaded open reports, and the subclasses they are of.
 const STATES: &[&str] = &[
     "registered",
     "dispatched",
@@ -247,9 +279,20 @@ const STATES: &[&str] = &[
     "handling",
     "handling",
     "handled",
-    "verified",
+    "checked",
     "returned",
     "parked",
+];
+const SUBCLASSES: &[&str] = &[
+    "event:0102",
+    "event:0104",
+    "event:0501",
+    "event:0503",
+    "component:0101",
+    "component:0201",
+    "component:0102",
+    "event:0301",
+    "event:0105",
 ];
 const TITLES: &[&str] = &[
     "暴露垃圾",
@@ -282,7 +325,7 @@ macro_rules! bulk_load {
             let mut qb = zhili_store::sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO cases (case_no, kind, category, channel, priority, state, title, content, address, node_id, node_path, \
                  village_id, department_id, created_at, created_month, registered_at, updated_at, version, clocks, clock_status, \
-                 overall_due_at, next_check_at, reworks, returns, search_terms) ",
+                 overall_due_at, next_check_at, reworks, returns, search_terms, dispatched_at, handled_at, handled_on_time, pauses) ",
             );
             let rows: Vec<_> = (0..k)
                 .map(|j| {
@@ -293,22 +336,33 @@ macro_rules! bulk_load {
                     let start = now + Duration::seconds(rng.random_range(0..30 * 86400));
                     let clocks: CaseClocks = CaseClocks::start(wf, start, &dl);
                     let state = STATES[rng.random_range(0..STATES.len())];
-                    let title = TITLES[rng.random_range(0..TITLES.len())];
+                    let t = rng.random_range(0..TITLES.len());
+                    let title = TITLES[t];
+                    let category = SUBCLASSES[t];
                     let dept = if state == "registered" { None } else { Some(town.departments[rng.random_range(0..town.departments.len())]) };
-                    (i, grid, village, path, created, clocks, state, title, dept)
+                    // What the assessment counts: first 派遣, last 处置反馈 and whether on time, 挂账.
+                    let dispatched = dept.map(|_| created + Duration::minutes(rng.random_range(10..120)));
+                    let handled = if matches!(state, "handled" | "checked") {
+                        dispatched.map(|d| d + Duration::minutes(rng.random_range(30..3000)))
+                    } else {
+                        None
+                    };
+                    let on_time = handled.map(|_| rng.random_bool(0.9));
+                    let pauses = i64::from(state == "parked");
+                    (i, grid, village, path, created, clocks, state, title, dept, category, dispatched, handled, on_time, pauses)
                 })
                 .collect();
-            qb.push_values(rows, |mut b, (i, grid, village, path, created, clocks, state, title, dept)| {
+            qb.push_values(rows, |mut b, (i, grid, village, path, created, clocks, state, title, dept, category, dispatched, handled, on_time, pauses)| {
                 let ms = created.timestamp_millis();
                 let (title, content, address) = (
                     format!("{title} {i}"),
                     format!("群众反映{title}，请尽快处理（{i}）"),
                     format!("清溪镇香芒东路{}号", i % 500),
                 );
-                let terms = zhili_store::sql::search_terms(&title, &content, Some(&address), Some("市容环境"));
+                let terms = zhili_store::sql::search_terms(&title, &content, Some(&address), Some(category));
                 b.push_bind(format!("B{i:012}"))
-                    .push_bind("general")
-                    .push_bind("市容环境")
+                    .push_bind("urban")
+                    .push_bind(category)
                     .push_bind("hotline")
                     .push_bind("normal")
                     .push_bind(state)
@@ -330,7 +384,11 @@ macro_rules! bulk_load {
                     .push_bind(clocks.next_check().map(|t| t.timestamp_millis()))
                     .push_bind(0i64)
                     .push_bind(0i64)
-                    .push_bind(terms);
+                    .push_bind(terms)
+                    .push_bind(dispatched.map(|t| t.timestamp_millis()))
+                    .push_bind(handled.map(|t| t.timestamp_millis()))
+                    .push_bind(on_time)
+                    .push_bind(pauses);
             });
             qb.build().execute(&mut *tx).await?;
             tx.commit().await?;
@@ -594,6 +652,49 @@ where
         );
     }
 
+    println!(
+        "Open311 POST /open311/v2/requests.json (form post, api_key, urban case awaiting 核实):"
+    );
+    println!(
+        "  {:>5} {:>12} {:>9} {:>9}",
+        "conc", "requests/s", "p50 ms", "p99 ms"
+    );
+    for conc in [1usize, 32] {
+        let (base, http2) = (server.base.clone(), http.clone());
+        let l = drive(args.requests, conc, move |i| {
+            let (base, http) = (base.clone(), http2.clone());
+            async move {
+                let r = http
+                    .post(format!("{base}/open311/v2/requests.json"))
+                    .form(&[
+                        ("api_key", OPEN311_KEY.to_string()),
+                        ("service_code", SUBCLASSES[i % SUBCLASSES.len()].to_string()),
+                        ("address_string", format!("清溪镇香芒东路{}号", i % 500)),
+                        ("description", format!("市民反映路口垃圾三天未清运 {i}")),
+                        ("first_name", "明".to_string()),
+                        ("last_name", "李".to_string()),
+                        ("phone", "13812345678".to_string()),
+                    ])
+                    .send()
+                    .await?;
+                if r.status() != reqwest::StatusCode::OK {
+                    bail!(
+                        "Open311 post failed: {} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    );
+                }
+                r.bytes().await?;
+                Ok(())
+            }
+        })
+        .await?;
+        println!(
+            "  {:>5} {:>12.0} {:>9.2} {:>9.2}",
+            conc, l.per_sec, l.p50_ms, l.p99_ms
+        );
+    }
+
     let t = Instant::now();
     eprintln!("  loading {} cases …", args.cases);
     load(app.clone(), town.clone(), args.cases).await?;
@@ -698,6 +799,52 @@ where
         })
         .await?;
         println!("  {:<34} {:>9.2} {:>9.2}", name, l.p50_ms, l.p99_ms);
+    }
+    // The assessment in the server process's place: the same service call the page makes.
+    println!("数字城管 assessment (all indicators, by department) over {total} cases:");
+    println!(
+        "  {:<12} {:>9} {:>9} {:>10}",
+        "period", "p50 ms", "p99 ms", "reports"
+    );
+    let who = zhili_server::auth::Principal::for_user(&app, app.store.user_by_name("bench").await?)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let month_start = real_now - Duration::days(30);
+    let year_start = real_now - Duration::days(365);
+    for (name, from) in [("one month", month_start), ("one year", year_start)] {
+        let q = zhili_server::report::IndicatorQuery {
+            from: Some(from.to_rfc3339()),
+            to: Some(real_now.to_rfc3339()),
+            group_by: Some("department".into()),
+            kind: Some("urban".into()),
+            rank_by: Some("on_time_handling_rate".into()),
+            ..Default::default()
+        };
+        let mut ms = Vec::new();
+        let mut reports = 0.0;
+        for _ in 0..args.queries.clamp(5, 20) {
+            let t = Instant::now();
+            let r = app
+                .indicators(&who, &q)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            reports = r
+                .total
+                .values
+                .get("received")
+                .copied()
+                .flatten()
+                .unwrap_or(0.0);
+        }
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "  {:<12} {:>9.1} {:>9.1} {:>10.0}",
+            name,
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.99),
+            reports
+        );
     }
     let (rss, hwm) = server.rss_mib();
     println!("server memory with {total} cases: RSS {rss:.0} MiB (peak {hwm:.0} MiB)");

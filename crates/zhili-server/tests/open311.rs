@@ -294,6 +294,11 @@ async fn open311_flow<S: Store>(e: Env<S>) {
     assert_eq!(full["parties"][0]["name"], "李**", "{full}");
     assert_eq!(full["parties"][0]["phone"], "138****8000");
 
+    // The client's key makes reports; it reads no cases through the staff API.
+    let (s, mine) = e.call("GET", &key, "/api/v1/cases", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0, "{mine}");
+
     // Reading requests back.
     let (s, _, body) = get(&e, &format!("requests/{id}.json")).await;
     assert_eq!(s, StatusCode::OK, "{body}");

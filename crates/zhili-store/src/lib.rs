@@ -362,6 +362,10 @@ impl Visibility {
     pub fn from_grants(grants: &[Grant]) -> Visibility {
         let mut v = Visibility::default();
         for g in grants {
+            // A reporter (上报终端: an Open311 client, the public page) makes cases; it reads none.
+            if g.role == Role::Reporter {
+                continue;
+            }
             if let Some(p) = &g.node_path {
                 v.node_paths.push(p.clone());
             }
