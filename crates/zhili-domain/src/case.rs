@@ -318,8 +318,14 @@ pub struct ClockChange {
     pub due_at: Timestamp,
 }
 
-/// The longest of a chain of spans (by nominal minutes): its unit is the one a pause gives back.
+/// The span a chain of spans is shown as and paused in: their sum when they share a unit (1 + 4
+/// + 1 工作时 = 6 工作时), else the longest (by nominal minutes), whose unit a pause gives back.
 fn main_span(spans: &[Span]) -> Span {
+    if let Some(first) = spans.first()
+        && spans.iter().all(|s| s.unit == first.unit)
+    {
+        return Span::new(spans.iter().map(|s| s.amount).sum(), first.unit);
+    }
     let minutes = |s: &Span| {
         i64::from(s.amount)
             * match s.unit {

@@ -157,6 +157,7 @@ mod tests {
         step(&mut c, "register", "2021-06-01 10:00");
         // 派遣 1 (to 11:00) + 处置 4 (11:00–12:00, 14:00–17:00) + 核查 1 (17:00–17:30, 08:30–09:00).
         assert_eq!(local(c.overall_due().unwrap()), "2021-06-02 09:00");
+        assert_eq!(c.overall.unwrap().span.to_string(), "6工作时");
         assert_eq!(local(c.stage.unwrap().due_at), "2021-06-01 11:00");
         step(&mut c, "dispatch", "2021-06-01 10:30");
         assert_eq!(local(c.stage.unwrap().due_at), "2021-06-01 16:30");

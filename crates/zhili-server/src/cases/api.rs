@@ -482,27 +482,7 @@ pub async fn list_attachments<S: Store>(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Vec<AttachmentView>>> {
     app.case_for(&who, id).await?;
-    // Which step attached each file, from the timeline.
-    let mut steps = std::collections::HashMap::new();
-    for e in app.store.timeline(id).await? {
-        let step = match e.kind.as_str() {
-            "created" => "created".to_string(),
-            _ => match e.data.get("action").and_then(|a| a.as_str()) {
-                Some(a) => a.to_string(),
-                None => continue,
-            },
-        };
-        let evidence = e
-            .data
-            .get("evidence")
-            .and_then(|v| v.as_str())
-            .map(String::from);
-        for a in e.data["attachment_ids"].as_array().into_iter().flatten() {
-            if let Some(a) = a.as_i64() {
-                steps.insert(a, (step.clone(), evidence.clone()));
-            }
-        }
-    }
+    let mut steps = app.attachment_steps(id).await?;
     Ok(Json(
         app.store
             .attachments(id)

@@ -554,6 +554,35 @@ impl<S: Store> App<S> {
         Ok(row)
     }
 
+    /// Which step attached each of a case's files (`created` or a transition's id) and what its
+    /// photo shows (`before`/`after`), from the timeline.
+    pub async fn attachment_steps(
+        &self,
+        case_id: i64,
+    ) -> AppResult<std::collections::HashMap<i64, (String, Option<String>)>> {
+        let mut steps = std::collections::HashMap::new();
+        for e in self.store.timeline(case_id).await? {
+            let step = match e.kind.as_str() {
+                "created" => "created".to_string(),
+                _ => match e.data.get("action").and_then(|a| a.as_str()) {
+                    Some(a) => a.to_string(),
+                    None => continue,
+                },
+            };
+            let evidence = e
+                .data
+                .get("evidence")
+                .and_then(|v| v.as_str())
+                .map(String::from);
+            for a in e.data["attachment_ids"].as_array().into_iter().flatten() {
+                if let Some(a) = a.as_i64() {
+                    steps.insert(a, (step.clone(), evidence.clone()));
+                }
+            }
+        }
+        Ok(steps)
+    }
+
     /// The case a duplicate is merged into: visible to the user, of the same kind, still open,
     /// not itself merged, and not the case itself.
     async fn merge_target(

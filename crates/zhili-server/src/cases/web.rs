@@ -12,7 +12,7 @@ use serde::Deserialize;
 use zhili_domain::case::{CaseClocks, Channel, Priority};
 use zhili_domain::clock::ClockStatus;
 use zhili_domain::org::NodeKind;
-use zhili_domain::workflow::Field;
+use zhili_domain::workflow::{EvidenceKind, Field};
 use zhili_store::{CaseRow, EventRow, Store};
 
 use super::api::ListQuery;
@@ -701,19 +701,28 @@ pub async fn detail_page<S: Store>(
             })
             .collect(),
         may_reveal: roles.iter().any(|r| r.may_reveal_personal_data()),
-        attachments: app
-            .store
-            .attachments(id)
-            .await?
-            .into_iter()
-            .map(|a| {
-                (
-                    a.id,
-                    a.filename,
-                    format!("{} · {} KB", a.mime, (a.size + 1023) / 1024),
-                )
-            })
-            .collect(),
+        attachments: {
+            let steps = app.attachment_steps(id).await?;
+            app.store
+                .attachments(id)
+                .await?
+                .into_iter()
+                .map(|a| {
+                    let shows = match steps.get(&a.id).and_then(|s| s.1.as_deref()) {
+                        Some("before") => EvidenceKind::Before.label_zh(),
+                        Some("after") => EvidenceKind::After.label_zh(),
+                        _ => "",
+                    };
+                    (
+                        a.id,
+                        a.filename,
+                        format!("{shows} {} · {} KB", a.mime, (a.size + 1023) / 1024)
+                            .trim()
+                            .to_string(),
+                    )
+                })
+                .collect()
+        },
         actions: app
             .actions_for(who, &c)
             .into_iter()
