@@ -178,14 +178,7 @@ struct ReportPage {
 }
 
 async fn report_page<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Response {
-    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for s in &app.taxonomy.subclasses {
-        let label = format!("{}·{}", s.kind.label_zh(), s.major_name);
-        match groups.iter_mut().find(|g| g.0 == label) {
-            Some(g) => g.1.push((s.key(), s.name.clone())),
-            None => groups.push((label, vec![(s.key(), s.name.clone())])),
-        }
-    }
+    let groups = subclass_groups(&app);
     use zhili_domain::case::Channel;
     let channels = [
         Channel::GridPatrol,
@@ -511,8 +504,8 @@ struct PublicReport {
     made: Option<String>,
 }
 
-/// The taxonomy's events only, grouped by 大类: what a citizen reports.
-fn event_groups<S: Store>(app: &App<S>) -> Vec<(String, Vec<(String, String)>)> {
+/// The subclasses grouped by kind and 大类, for the forms' selects.
+fn subclass_groups<S: Store>(app: &App<S>) -> Vec<(String, Vec<(String, String)>)> {
     let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for s in &app.taxonomy.subclasses {
         let label = format!("{}·{}", s.kind.label_zh(), s.major_name);
@@ -526,7 +519,7 @@ fn event_groups<S: Store>(app: &App<S>) -> Vec<(String, Vec<(String, String)>)> 
 
 async fn public_report_page<S: Store>(State(app): State<App<S>>) -> Response {
     render(&PublicReport {
-        groups: event_groups(&app),
+        groups: subclass_groups(&app),
         error: None,
         made: None,
     })
@@ -606,13 +599,13 @@ async fn public_report_post<S: Store>(
     .await;
     match result {
         Ok(no) => render(&PublicReport {
-            groups: event_groups(&app),
+            groups: subclass_groups(&app),
             error: None,
             made: Some(no),
         }),
         Err(e) => {
             let mut r = render(&PublicReport {
-                groups: event_groups(&app),
+                groups: subclass_groups(&app),
                 error: Some(format!("未能提交：{}", e.message)),
                 made: None,
             });
