@@ -780,10 +780,7 @@ fn next_step(
     depts: &[zhili_store::DepartmentRow],
     rng: &mut ChaCha8Rng,
 ) -> Option<(i64, TransitionRequest, Who)> {
-    let act = |a: &str| TransitionRequest {
-        action: a.into(),
-        ..Default::default()
-    };
+    use crate::demo_urban::act;
     let office_minutes = |d: f64| (d * 420.0) as i64;
     Some(match done {
         "dispatch" => {

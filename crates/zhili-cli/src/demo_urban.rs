@@ -75,7 +75,8 @@ fn within(limit: f64, share: std::ops::Range<f64>, rng: &mut ChaCha8Rng) -> i64 
     (limit * rng.random_range(share)).max(2.0) as i64
 }
 
-fn act(a: &str) -> TransitionRequest {
+/// A transition request with nothing but its action.
+pub fn act(a: &str) -> TransitionRequest {
     TransitionRequest {
         action: a.into(),
         ..Default::default()

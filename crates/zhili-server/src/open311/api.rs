@@ -165,7 +165,13 @@ pub async fn get_request<S: Store>(
     };
     let r = match app.open311_jurisdiction(jurisdiction(&q).as_deref()) {
         Ok(()) => match app.open311_case(id).await {
-            Ok(c) => Ok(V::List("request", vec![app.open311_request(&c).await])),
+            Ok(c) => match app.store.list_departments().await {
+                Ok(depts) => Ok(V::List(
+                    "request",
+                    vec![app.open311_request(&c, &depts).await],
+                )),
+                Err(e) => Err(crate::error::AppError::from(e).into()),
+            },
             Err(e) => Err(e),
         },
         Err(e) => Err(e),

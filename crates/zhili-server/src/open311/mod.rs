@@ -15,7 +15,7 @@ use zhili_domain::case::Channel;
 use zhili_domain::clock::Timestamp;
 use zhili_domain::org::Role;
 use zhili_domain::urban::taxonomy::{ClassKind, Stage, Subclass, format_span};
-use zhili_store::{CaseFilter, CaseRow, Store, Visibility};
+use zhili_store::{CaseFilter, CaseRow, DepartmentRow, Store, Visibility};
 
 use crate::App;
 use crate::auth::Principal;
@@ -466,8 +466,9 @@ impl<S: Store> App<S> {
     }
 
     /// One request (`service_requests/request`) as the public sees it: no personal data; the
-    /// description only for requests that came in through Open311 itself.
-    pub async fn open311_request(&self, c: &CaseRow) -> V {
+    /// description only for requests that came in through Open311 itself. `depts`: the
+    /// departments, read once per answer.
+    pub async fn open311_request(&self, c: &CaseRow, depts: &[DepartmentRow]) -> V {
         // A duplicate merged into another case reports that case's progress.
         let merged = match c.merged_into {
             Some(id) => self.store.get_case(id).await.ok(),
@@ -484,16 +485,10 @@ impl<S: Store> App<S> {
         if let Some(m) = &merged {
             state_name = format!("已并入 {}：{state_name}", m.case_no);
         }
-        let agency = match main.department_id {
-            Some(d) => self
-                .store
-                .list_departments()
-                .await
-                .ok()
-                .and_then(|ds| ds.into_iter().find(|x| x.id == d))
-                .map(|d| d.name),
-            None => None,
-        };
+        let agency = main
+            .department_id
+            .and_then(|d| depts.iter().find(|x| x.id == d))
+            .map(|d| d.name.clone());
         let (description, media) = if c.channel == Channel::Open311 {
             match c.content.split_once(MEDIA_LINE) {
                 Some((d, url)) => (d.to_string(), Some(url.to_string())),
@@ -635,9 +630,14 @@ impl<S: Store> App<S> {
                 rows.truncate(MAX_REQUESTS as usize);
             }
         }
+        let depts = self
+            .store
+            .list_departments()
+            .await
+            .map_err(AppError::from)?;
         let mut items = Vec::with_capacity(rows.len());
         for c in &rows {
-            items.push(self.open311_request(c).await);
+            items.push(self.open311_request(c, &depts).await);
         }
         Ok(V::List("request", items))
     }

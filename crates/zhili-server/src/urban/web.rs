@@ -434,7 +434,11 @@ async fn track<S: Store>(State(app): State<App<S>>, Query(q): Query<TrackQuery>)
         ));
         return render(&page);
     };
-    let v = app.open311_request(&c).await.to_json();
+    let depts = match app.store.list_departments().await {
+        Ok(d) => d,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let v = app.open311_request(&c, &depts).await.to_json();
     let s = |k: &str| v[k].as_str().unwrap_or("—").to_string();
     let when = |k: &str| {
         v[k].as_str()
