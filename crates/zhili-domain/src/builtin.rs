@@ -72,6 +72,10 @@ pub const WORKFLOW_FILES: &[(&str, &str)] = &[
         "data/workflows/urban.toml",
         include_str!("../../../data/workflows/urban.toml"),
     ),
+    (
+        "data/workflows/petition.toml",
+        include_str!("../../../data/workflows/petition.toml"),
+    ),
 ];
 
 pub fn calendar() -> Calendar {

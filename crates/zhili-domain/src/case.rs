@@ -24,6 +24,8 @@ pub enum Channel {
     Letter,
     /// 电话
     Phone,
+    /// 传真
+    Fax,
     /// 网格员巡查
     GridPatrol,
     /// 视频巡查
@@ -36,12 +38,13 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 10] = [
+    pub const ALL: [Channel; 11] = [
         Channel::Hotline,
         Channel::Web,
         Channel::Visit,
         Channel::Letter,
         Channel::Phone,
+        Channel::Fax,
         Channel::GridPatrol,
         Channel::VideoPatrol,
         Channel::Open311,
@@ -55,6 +58,7 @@ impl Channel {
             Channel::Visit => "visit",
             Channel::Letter => "letter",
             Channel::Phone => "phone",
+            Channel::Fax => "fax",
             Channel::GridPatrol => "grid_patrol",
             Channel::VideoPatrol => "video_patrol",
             Channel::Open311 => "open311",
@@ -69,6 +73,7 @@ impl Channel {
             Channel::Visit => "来访",
             Channel::Letter => "来信",
             Channel::Phone => "电话",
+            Channel::Fax => "传真",
             Channel::GridPatrol => "网格巡查",
             Channel::VideoPatrol => "视频巡查",
             Channel::Open311 => "Open311",
@@ -268,6 +273,14 @@ pub struct RunningClock {
     /// Set once the clock has gone overdue; it stays set even if an extension moves the due date.
     #[serde(default)]
     pub was_overdue: bool,
+    /// A window (期间) for someone to act in rather than a duty deadline: it never goes overdue.
+    #[serde(default)]
+    pub window: bool,
+    /// Calendar days added by extensions and pauses to a clock counted in 日: its due time is
+    /// always counted afresh from the start, so a last day that had moved past a holiday does
+    /// not shift what is added (60 + 30 日 is 90 日 from acceptance).
+    #[serde(default)]
+    pub added_days: u32,
 }
 
 impl RunningClock {
@@ -282,7 +295,24 @@ impl RunningClock {
             warn_at: dl.warn_at(now, due, warn_ratio),
             status: ClockStatus::Normal,
             was_overdue: false,
+            window: false,
+            added_days: 0,
         }
+    }
+
+    /// Give the clock `days` more; `false` when it is not a single clock in 日, which the
+    /// caller then moves by its own unit.
+    fn add_calendar_days(&mut self, days: u32, now: Timestamp, dl: &Deadlines<'_>) -> bool {
+        if self.span.unit != TimeUnit::CalendarDay {
+            return false;
+        }
+        self.added_days += days;
+        let due = dl.due(
+            self.started_at,
+            Span::new(self.span.amount + self.added_days, TimeUnit::CalendarDay),
+        );
+        self.moved(due, now, dl);
+        true
     }
 
     fn moved(&mut self, due: Timestamp, now: Timestamp, dl: &Deadlines<'_>) {
@@ -374,11 +404,13 @@ impl CaseLimits {
     ) -> Option<RunningClock> {
         let own = state.stage.as_ref().and_then(|k| self.stages.get(k));
         let warn = state.clock.map_or(0.2, |c| c.warn_ratio);
-        match (own, state.clock.as_ref()) {
-            (Some(span), _) => Some(RunningClock::start(&[*span], warn, now, dl)),
-            (None, Some(def)) => Some(RunningClock::start(&[def.span()], warn, now, dl)),
-            (None, None) => None,
-        }
+        let mut clock = match (own, state.clock.as_ref()) {
+            (Some(span), _) => RunningClock::start(&[*span], warn, now, dl),
+            (None, Some(def)) => RunningClock::start(&[def.span()], warn, now, dl),
+            (None, None) => return None,
+        };
+        clock.window = state.window;
+        Some(clock)
     }
 }
 
@@ -403,6 +435,10 @@ pub struct CaseClocks {
     /// Times the case was parked (挂账) or otherwise paused.
     #[serde(default)]
     pub pauses: u32,
+    /// When the case was last closed (办结: reached a `closes` state). A case may go on after
+    /// closing — a petition's review (复查) and re-review (复核) — but its overall clock stops.
+    #[serde(default)]
+    pub closed_at: Option<Timestamp>,
 }
 
 impl CaseClocks {
@@ -433,8 +469,36 @@ impl CaseClocks {
         }
     }
 
+    /// The clocks still running: the overall one until the case is closed, and the stage's.
     fn clocks_mut(&mut self) -> impl Iterator<Item = &mut RunningClock> {
-        self.overall.iter_mut().chain(self.stage.iter_mut())
+        let overall = if self.closed_at.is_some() {
+            None
+        } else {
+            self.overall.as_mut()
+        };
+        overall.into_iter().chain(self.stage.iter_mut())
+    }
+
+    /// The running clocks that can go overdue (windows cannot), with their kinds.
+    fn duties(&self) -> impl Iterator<Item = (ClockKind, &RunningClock)> {
+        let overall = if self.closed_at.is_some() {
+            None
+        } else {
+            self.overall.as_ref()
+        };
+        overall
+            .map(|c| (ClockKind::Overall, c))
+            .into_iter()
+            .chain(self.stage.as_ref().map(|c| (ClockKind::Stage, c)))
+            .filter(|(_, c)| !c.window)
+    }
+
+    /// The current state's window (期间), if it has one: whether it is still open at `now`, and
+    /// when it ends.
+    pub fn window(&self, now: Timestamp) -> Option<(bool, Timestamp)> {
+        self.stage
+            .filter(|c| c.window)
+            .map(|c| (self.paused_since.is_some() || now <= c.due_at, c.due_at))
     }
 
     /// Apply a transition that was checked by [`Workflow::check`], with the workflow's limits.
@@ -465,9 +529,14 @@ impl CaseClocks {
         if let Some(since) = self.paused_since
             && !to.paused
         {
+            let days = (crate::clock::to_local(now).date() - crate::clock::to_local(since).date())
+                .num_days()
+                .max(0) as u32;
             for c in self.clocks_mut() {
-                let due = dl.after_pause(c.due_at, c.span.unit, since, now);
-                c.moved(due, now, dl);
+                if !c.add_calendar_days(days, now, dl) {
+                    let due = dl.after_pause(c.due_at, c.span.unit, since, now);
+                    c.moved(due, now, dl);
+                }
             }
             self.paused_since = None;
         }
@@ -477,6 +546,9 @@ impl CaseClocks {
         }
         if t.requires.contains(&Field::Department) && self.dispatched_at.is_none() {
             self.dispatched_at = Some(now);
+        }
+        if to.closes {
+            self.closed_at = Some(now);
         }
         if to.handled {
             let in_time = self.stage.is_none_or(|c| now <= c.due_at);
@@ -488,8 +560,10 @@ impl CaseClocks {
         {
             let span = Span::new(amount, rule.unit);
             for c in self.clocks_mut() {
-                let due = dl.extend(c.due_at, span);
-                c.moved(due, now, dl);
+                if rule.unit != TimeUnit::CalendarDay || !c.add_calendar_days(amount, now, dl) {
+                    let due = dl.extend(c.due_at, span);
+                    c.moved(due, now, dl);
+                }
             }
             self.extensions += 1;
             self.extended_total += amount;
@@ -514,11 +588,17 @@ impl CaseClocks {
             return Vec::new();
         }
         let mut changes = Vec::new();
+        let closed = self.closed_at.is_some();
         for (kind, c) in [
-            (ClockKind::Overall, self.overall.as_mut()),
+            (
+                ClockKind::Overall,
+                self.overall.as_mut().filter(|_| !closed),
+            ),
             (ClockKind::Stage, self.stage.as_mut()),
         ] {
-            let Some(c) = c else { continue };
+            let Some(c) = c.filter(|c| !c.window) else {
+                continue;
+            };
             let s = ClockStatus::at(now, c.warn_at, c.due_at);
             if s > c.status {
                 c.status = s;
@@ -540,19 +620,13 @@ impl CaseClocks {
         if self.paused_since.is_some() || self.finished_at.is_some() {
             return None;
         }
-        [self.overall.as_ref(), self.stage.as_ref()]
-            .into_iter()
-            .flatten()
-            .filter_map(RunningClock::next_check)
-            .min()
+        self.duties().filter_map(|(_, c)| c.next_check()).min()
     }
 
     /// The worst status over all clocks, for lists and highlighting.
     pub fn status(&self) -> ClockStatus {
-        [self.overall.as_ref(), self.stage.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(|c| c.status)
+        self.duties()
+            .map(|(_, c)| c.status)
             .max()
             .unwrap_or(ClockStatus::Normal)
     }
@@ -569,7 +643,7 @@ impl CaseClocks {
 
     /// Closed within the overall limit (按期).
     pub fn on_time(&self) -> Option<bool> {
-        let f = self.finished_at?;
+        let f = self.closed_at.or(self.finished_at)?;
         Some(self.overall.is_none_or(|c| f <= c.due_at))
     }
 }

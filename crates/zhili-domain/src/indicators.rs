@@ -49,10 +49,12 @@ pub enum Measure {
     SelfHandled,
     /// Sum of minutes from first 派遣 to last 处置反馈 over handled cases (for 平均处置时长).
     HandleMinutes,
+    /// 重复信访数: cases the same person raised before on the same matter (linked `repeat_of`).
+    Repeated,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 17] = [
+    pub const ALL: [Measure; 18] = [
         Measure::Received,
         Measure::Registered,
         Measure::DueForClosing,
@@ -70,6 +72,7 @@ impl Measure {
         Measure::Parked,
         Measure::SelfHandled,
         Measure::HandleMinutes,
+        Measure::Repeated,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -90,6 +93,7 @@ impl Measure {
             Measure::Parked => "parked",
             Measure::SelfHandled => "self_handled",
             Measure::HandleMinutes => "handle_minutes",
+            Measure::Repeated => "repeated",
         }
     }
 }
@@ -169,9 +173,21 @@ pub struct IndicatorDef {
     pub source: Cow<'static, str>,
     /// The official definition is not confirmed: a deployment may set its own formula.
     pub unconfirmed: bool,
+    /// The case kinds it is about; empty: every kind.
+    pub kinds: &'static [&'static str],
 }
 
 impl IndicatorDef {
+    /// Whether the indicator means something for cases of `kind`.
+    pub fn applies_to(&self, kind: &str) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
+
+    const fn of_kinds(mut self, kinds: &'static [&'static str]) -> IndicatorDef {
+        self.kinds = kinds;
+        self
+    }
+
     pub fn value(&self, c: &Counts) -> Option<f64> {
         let n = c.get(self.numerator) as f64;
         let v = match self.denominator {
@@ -225,6 +241,7 @@ const fn count(id: &'static str, zh: &'static str, en: &'static str, m: Measure)
         unit: Unit::Count,
         source: Cow::Borrowed(PRACTICE),
         unconfirmed: false,
+        kinds: &[],
     }
 }
 
@@ -250,6 +267,7 @@ const fn ratio(
         unit,
         source: Cow::Borrowed(source),
         unconfirmed,
+        kinds: &[],
     }
 }
 
@@ -381,8 +399,69 @@ pub fn builtin() -> Vec<IndicatorDef> {
             "Σ(last 处置反馈 − first 派遣) / 处置数, clock hours",
             true,
         ),
+        // 信访 (RULES.md §1): the seed's 541 received, 118 in scope, 118 closed (100%).
+        count(
+            "petition_received",
+            "信访登记数",
+            "Petitions received",
+            Received,
+        )
+        .of_kinds(PETITION),
+        count(
+            "petition_in_scope",
+            "受理数",
+            "In scope (accepted)",
+            Registered,
+        )
+        .of_kinds(PETITION),
+        count("petition_closed", "办结数", "Closed (replied)", Closed).of_kinds(PETITION),
+        count(
+            "petition_repeated",
+            "重复信访数",
+            "Repeat petitions",
+            Repeated,
+        )
+        .of_kinds(PETITION),
+        ratio(
+            "petition_closure_rate",
+            "办结率",
+            "Closure rate",
+            1,
+            Closed,
+            Registered,
+            Unit::Rate,
+            "办结数 / 受理数 (RULES.md §1.4, seed 118/118 = 100%; ⚠ national formula unconfirmed)",
+            true,
+        )
+        .of_kinds(PETITION),
+        ratio(
+            "petition_on_time_rate",
+            "按期办结率",
+            "On-time closure rate",
+            1,
+            ClosedOnTime,
+            Closed,
+            Unit::Rate,
+            "按期办结数 (within 60日 + approved extension) / 办结数 (practice; ⚠ unconfirmed)",
+            true,
+        )
+        .of_kinds(PETITION),
+        ratio(
+            "petition_repeat_rate",
+            "重复信访率",
+            "Repeat rate",
+            1,
+            Repeated,
+            Received,
+            Unit::Rate,
+            "重复信访数 / 信访登记数 (practice; ⚠ unconfirmed)",
+            true,
+        )
+        .of_kinds(PETITION),
     ]
 }
+
+const PETITION: &[&str] = &[crate::petition::KIND];
 
 /// A deployment's own formula for an unconfirmed indicator (`indicators.toml`):
 /// `[[indicator]] id = "register_rate", numerator = "registered", denominator = "received",
@@ -463,6 +542,12 @@ mod tests {
         assert_eq!(indicator("closure_rate").format(&Counts::default()), "—");
         let h = Counts::of(&[(Handled, 4), (HandleMinutes, 4 * 90)]);
         assert_eq!(indicator("avg_handle_hours").format(&h), "1.5小时");
+        // The seed's petitions: 118 accepted, 118 closed → 100%.
+        let p = Counts::of(&[(Received, 541), (Registered, 118), (Closed, 118)]);
+        assert_eq!(indicator("petition_closure_rate").format(&p), "100.00%");
+        assert!(indicator("petition_closure_rate").applies_to("petition"));
+        assert!(!indicator("petition_closure_rate").applies_to("urban"));
+        assert!(indicator("closure_rate").applies_to("petition"));
     }
 
     #[test]

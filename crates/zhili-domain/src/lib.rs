@@ -7,6 +7,7 @@
 //! - [`privacy`]: personal data validation and masking
 //! - [`audit`]: the hash chain of events
 //! - [`indicators`]: named formulas
+//! - [`petition`]: petitions (信访): categories, decisions, documents, repeats
 
 pub mod audit;
 pub mod builtin;
@@ -16,6 +17,7 @@ pub mod clock;
 pub mod geo;
 pub mod indicators;
 pub mod org;
+pub mod petition;
 pub mod privacy;
 pub mod text;
 pub mod urban;

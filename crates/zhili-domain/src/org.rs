@@ -88,6 +88,8 @@ pub enum Role {
     GridWorker,
     /// 镇领导
     Leader,
+    /// 信访工作人员: registers, routes and follows petitions (信访).
+    PetitionOfficer,
     /// 法律顾问
     LegalAdvisor,
     /// 调解员
@@ -101,13 +103,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::Admin,
         Role::Dispatcher,
         Role::Handler,
         Role::DeptHead,
         Role::GridWorker,
         Role::Leader,
+        Role::PetitionOfficer,
         Role::LegalAdvisor,
         Role::Mediator,
         Role::Inspector,
@@ -123,6 +126,7 @@ impl Role {
             Role::DeptHead => "dept_head",
             Role::GridWorker => "grid_worker",
             Role::Leader => "leader",
+            Role::PetitionOfficer => "petition_officer",
             Role::LegalAdvisor => "legal_advisor",
             Role::Mediator => "mediator",
             Role::Inspector => "inspector",
@@ -139,6 +143,7 @@ impl Role {
             Role::DeptHead => "部门负责人",
             Role::GridWorker => "网格员",
             Role::Leader => "镇领导",
+            Role::PetitionOfficer => "信访工作人员",
             Role::LegalAdvisor => "法律顾问",
             Role::Mediator => "调解员",
             Role::Inspector => "执法检查员",
@@ -160,6 +165,7 @@ impl Role {
                 | Role::Dispatcher
                 | Role::GridWorker
                 | Role::Leader
+                | Role::PetitionOfficer
                 | Role::Mediator
                 | Role::Reporter
         )
@@ -175,6 +181,7 @@ impl Role {
                 | Role::Handler
                 | Role::DeptHead
                 | Role::Leader
+                | Role::PetitionOfficer
                 | Role::LegalAdvisor
                 | Role::Mediator
         )

@@ -89,6 +89,23 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words shared over words in either (Jaccard), from jieba's search-mode cut.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    use std::collections::HashSet;
+    let wa: HashSet<String> = words(a)
+        .into_iter()
+        .filter(|w| w.chars().count() > 1)
+        .collect();
+    let wb: HashSet<String> = words(b)
+        .into_iter()
+        .filter(|w| w.chars().count() > 1)
+        .collect();
+    if wa.is_empty() || wb.is_empty() {
+        return 0.0;
+    }
+    wa.intersection(&wb).count() as f64 / wa.union(&wb).count() as f64
+}
+
 /// A query the stores hand to their full-text index: each term quoted (FTS5 phrase syntax,
 /// which PostgreSQL's `plainto_tsquery` reads as the same words joined by AND).
 pub fn match_expression(terms: &[String]) -> String {

@@ -66,6 +66,11 @@ pub struct StateDef {
     /// The case is not yet registered (立案) in this state: intake, on-site verification (核实).
     #[serde(default)]
     pub before_registration: bool,
+    /// The stage clock is a window (期间) for someone to act in — a petitioner's 30 days to ask
+    /// for review (复查), a unit's 5 working days to object to a misrouted item — not a duty
+    /// deadline: its end is never "overdue"; transitions say whether they need it open or closed.
+    #[serde(default)]
+    pub window: bool,
 }
 
 impl StateDef {
@@ -93,6 +98,8 @@ pub enum Field {
     Extension,
     /// The case (by number) a duplicate report is merged into.
     MergeInto,
+    /// A written decision (信访处理意见书, 复查/复核意见书): request, facts, decision, legal basis.
+    Letter,
 }
 
 impl Field {
@@ -104,6 +111,7 @@ impl Field {
             Field::Reason => "reason",
             Field::Extension => "extension",
             Field::MergeInto => "merge_into",
+            Field::Letter => "letter",
         }
     }
 }
@@ -129,6 +137,16 @@ impl EvidenceKind {
             EvidenceKind::After => "处置后",
         }
     }
+}
+
+/// When a transition may be taken, with regard to the window (期间) of a `window` state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowRule {
+    /// Only while the window is open (申请复查 within 30 日, 异议 within 5 工作日).
+    Open,
+    /// Only once the window has passed (归档 after nobody asked for review).
+    Closed,
 }
 
 /// What a transition does besides changing the state.
@@ -175,6 +193,13 @@ pub struct TransitionDef {
     /// The stage clock keeps running instead of restarting in the target state.
     #[serde(default)]
     pub keep_stage_clock: bool,
+    /// The transition needs the current state's window open, or passed.
+    #[serde(default)]
+    pub window: Option<WindowRule>,
+    /// The document (文书) the transition issues, by kind (e.g. `decision_letter`); it is
+    /// rendered from the transition's record in the timeline.
+    #[serde(default)]
+    pub document: Option<String>,
 }
 
 /// The cap on extensions (延期): how many, and how much in total.
@@ -200,6 +225,10 @@ pub struct Workflow {
     pub clock: Option<ClockDef>,
     #[serde(default)]
     pub extension: Option<ExtensionRule>,
+    /// Roles that may see the personal data of this workflow's parties in clear (each reveal
+    /// logged). Absent: every role that may see personal data at all.
+    #[serde(default)]
+    pub reveal: Option<Vec<Role>>,
     pub states: Vec<StateDef>,
     pub transitions: Vec<TransitionDef>,
 }
@@ -219,6 +248,18 @@ pub enum TransitionError {
     MissingEvidence(String),
     #[error("extension refused: {0}")]
     ExtensionCap(String),
+    #[error("action `{action}` is only possible within the {window} (ended {ended})")]
+    WindowClosed {
+        action: String,
+        window: String,
+        ended: String,
+    },
+    #[error("action `{action}` is only possible after the {window} has ended ({ends})")]
+    WindowOpen {
+        action: String,
+        window: String,
+        ends: String,
+    },
 }
 
 impl TransitionError {
@@ -231,6 +272,9 @@ impl TransitionError {
             TransitionError::MissingField { field, .. } => Some(field),
             TransitionError::MissingEvidence(_) => Some("attachment_ids"),
             TransitionError::ExtensionCap(_) => Some("extension"),
+            TransitionError::WindowClosed { .. } | TransitionError::WindowOpen { .. } => {
+                Some("action")
+            }
             TransitionError::Forbidden { .. } => None,
         }
     }
@@ -242,6 +286,9 @@ pub struct TransitionInput {
     pub present: BTreeSet<Field>,
     pub has_evidence: bool,
     pub extension: Option<u32>,
+    /// Whether the current state's window is still open, and when it ends (local time, for
+    /// messages); `None` when the state has no window.
+    pub window: Option<(bool, String)>,
 }
 
 fn line_of(text: &str, needle: &str) -> Option<usize> {
@@ -360,6 +407,19 @@ impl Workflow {
                 }
                 None => {}
             }
+            if t.window.is_some() {
+                for f in &t.from {
+                    if !self.state(f).is_some_and(|s| s.window && s.clock.is_some()) {
+                        return Err((
+                            quoted(&t.id),
+                            format!(
+                                "transition `{}` has a window rule but `{f}` is not a state with a window clock",
+                                t.id
+                            ),
+                        ));
+                    }
+                }
+            }
             if t.effect == Effect::Extend {
                 if self.extension.is_none() {
                     return Err((
@@ -473,6 +533,29 @@ impl Workflow {
         }
         if t.evidence && !input.has_evidence {
             return Err(TransitionError::MissingEvidence(action.to_string()));
+        }
+        if let (Some(rule), Some((open, end))) = (t.window, &input.window) {
+            let window = self
+                .state(state)
+                .map(|s| format!("{} period", s.name_en))
+                .unwrap_or_default();
+            match (rule, open) {
+                (WindowRule::Open, false) => {
+                    return Err(TransitionError::WindowClosed {
+                        action: action.to_string(),
+                        window,
+                        ended: end.clone(),
+                    });
+                }
+                (WindowRule::Closed, true) => {
+                    return Err(TransitionError::WindowOpen {
+                        action: action.to_string(),
+                        window,
+                        ends: end.clone(),
+                    });
+                }
+                _ => {}
+            }
         }
         if t.effect == Effect::Extend {
             let rule = self.extension.expect("validated at load");

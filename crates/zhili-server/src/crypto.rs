@@ -13,6 +13,9 @@ const PREFIX: &str = "v1:";
 #[derive(Clone)]
 pub struct Crypto {
     cipher: Aes256Gcm,
+    /// Key of the blind index (derived from the secret key): finds the same person's cases
+    /// without decrypting anything.
+    index_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Crypto {
@@ -29,8 +32,12 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 impl Crypto {
     pub fn new(key: &[u8; 32]) -> Crypto {
+        let mut h = Sha256::new();
+        h.update(b"zhili-person-index:");
+        h.update(key);
         Crypto {
             cipher: Aes256Gcm::new(key.into()),
+            index_key: h.finalize().into(),
         }
     }
 
@@ -58,6 +65,18 @@ impl Crypto {
         let mut all = nonce.to_vec();
         all.extend(ct);
         format!("{PREFIX}{}", STANDARD.encode(all))
+    }
+
+    /// A keyed hash (HMAC-SHA256) of a person's identifier — an ID number or a phone number,
+    /// already normalized — to find the same person's cases (blind index).
+    pub fn person_key(&self, kind: &str, value: &str) -> String {
+        use hmac::{KeyInit as _, Mac};
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&self.index_key)
+            .expect("HMAC takes a key of any length");
+        mac.update(kind.as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, String> {

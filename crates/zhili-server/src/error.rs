@@ -122,6 +122,8 @@ impl From<TransitionError> for AppError {
             TransitionError::ExtensionCap(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "extension_refused")
             }
+            TransitionError::WindowClosed { .. } => (StatusCode::CONFLICT, "window_closed"),
+            TransitionError::WindowOpen { .. } => (StatusCode::CONFLICT, "window_open"),
         };
         AppError {
             status,

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod open311;
 pub mod openapi;
 pub mod org;
+pub mod petition;
 pub mod report;
 pub mod urban;
 pub mod web;
@@ -240,6 +241,7 @@ impl<S: Store> App<S> {
             .merge(org::api::routes())
             .merge(geo::api::routes())
             .merge(urban::api::routes())
+            .merge(petition::api::routes())
             .merge(open311::api::routes())
             .merge(report::api::routes())
             .merge(auth::routes())
@@ -248,6 +250,7 @@ impl<S: Store> App<S> {
             .merge(cases::web::routes())
             .merge(report::web::routes())
             .merge(urban::web::routes())
+            .merge(petition::web::routes())
             .route("/metrics", axum::routing::get(metrics::metrics::<S>))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.clone(),

@@ -41,6 +41,9 @@ impl Modify for BearerAuth {
         crate::open311::api::post_client, crate::open311::api::list_clients,
         crate::open311::api::get_root, crate::open311::api::post_root, crate::open311::api::get_service,
         crate::open311::api::get_request, crate::open311::api::get_token,
+        crate::petition::api::post_petition, crate::petition::api::get_petition,
+        crate::petition::api::list_documents, crate::petition::api::get_document,
+        crate::petition::api::post_recusal, crate::petition::api::track, crate::petition::api::rate,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -51,6 +54,7 @@ impl Modify for BearerAuth {
         (name = "indicators", description = "Named indicator formulas over the records"),
         (name = "urban", description = "Digital urban management (数字城管): taxonomy, duplicates, dispatch"),
         (name = "open311", description = "Open311 GeoReport v2 at /open311/v2 (XML or JSON by suffix; form-encoded POST with api_key), and the clients that hold keys"),
+        (name = "petitions", description = "Petitions (信访): intake, group visits, repeats, documents (文书), recusal (回避), and the petitioner's tracking and rating by number and code"),
         (name = "geo", description = "Town, village and grid-cell areas (GeoJSON, WGS84) and point lookup"),
     )
 )]

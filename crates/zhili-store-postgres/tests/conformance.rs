@@ -41,7 +41,8 @@ conformance_tests!(
     deadline_scan,
     counts,
     audit_chain,
-    concurrent_creation
+    concurrent_creation,
+    details_and_repeats
 );
 
 #[test]
@@ -108,6 +109,8 @@ async fn two_scanners_share_the_work() {
             parties: vec![],
             attachment_ids: vec![],
             event_data: serde_json::json!({}),
+            details: None,
+            repeat_of: None,
         })
         .await
         .unwrap();

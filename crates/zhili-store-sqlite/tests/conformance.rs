@@ -34,7 +34,8 @@ conformance_tests!(
     deadline_scan,
     counts,
     audit_chain,
-    concurrent_creation
+    concurrent_creation,
+    details_and_repeats
 );
 
 #[test]

@@ -24,6 +24,7 @@ pub const TESTS: &[&str] = &[
     "counts",
     "audit_chain",
     "concurrent_creation",
+    "details_and_repeats",
 ];
 
 pub async fn run<S: Store>(name: &str, s: S) {
@@ -36,6 +37,7 @@ pub async fn run<S: Store>(name: &str, s: S) {
         "counts" => counts(s).await,
         "audit_chain" => audit_chain(s).await,
         "concurrent_creation" => concurrent_creation(s).await,
+        "details_and_repeats" => details_and_repeats(s).await,
         other => panic!("no conformance test {other}"),
     }
 }
@@ -163,10 +165,145 @@ fn new_case(node_id: i64, by: i64, when: Timestamp, title: &str) -> NewCase {
             phone_masked: Some("138****5678".into()),
             address_enc: None,
             address_masked: None,
+            person_key: Some("key-of-zhang".into()),
         }],
         attachment_ids: vec![],
         event_data: serde_json::json!({"title": title}),
+        details: None,
+        repeat_of: None,
     }
+}
+
+/// Module fields kept as JSON, the blind index of persons, and repeats linked at creation.
+async fn details_and_repeats<S: Store>(s: S) {
+    let t = town(&s).await;
+    let t0 = at("2021-05-10 09:00");
+    let first = s
+        .create_case(NewCase {
+            details: Some(serde_json::json!({"group_size": 3})),
+            ..new_case(t.v1.id, t.dispatcher.id, t0, "拖欠工资")
+        })
+        .await
+        .unwrap()
+        .case;
+    assert_eq!(first.details["group_size"], 3);
+    assert_eq!(first.repeat_of, None);
+    let plain = s
+        .create_case(new_case(t.v1.id, t.dispatcher.id, t0, "路灯"))
+        .await
+        .unwrap()
+        .case;
+    assert!(plain.details.is_null());
+    let again = s
+        .create_case(NewCase {
+            repeat_of: Some(first.id),
+            ..new_case(
+                t.v1.id,
+                t.dispatcher.id,
+                t0 + Duration::days(3),
+                "再次反映拖欠工资",
+            )
+        })
+        .await
+        .unwrap()
+        .case;
+    assert_eq!(again.repeat_of, Some(first.id));
+    let links = s.links(again.id).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0].kind.as_str(), links[0].other_case_id),
+        ("repeat_of", first.id)
+    );
+    assert!(s.links(first.id).await.unwrap()[0].incoming);
+    // A repeat of a case that does not exist is refused and writes nothing.
+    let n = s.case_count().await.unwrap();
+    let bad = s
+        .create_case(NewCase {
+            repeat_of: Some(999_999),
+            ..new_case(t.v1.id, t.dispatcher.id, t0, "无")
+        })
+        .await;
+    assert!(bad.is_err(), "{bad:?}");
+    assert_eq!(s.case_count().await.unwrap(), n);
+
+    // The same person's cases of a kind, newest first.
+    let mine = s.person_cases("general", "key-of-zhang").await.unwrap();
+    assert_eq!(
+        mine.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![again.id, plain.id, first.id]
+    );
+    assert!(
+        s.person_cases("general", "nobody")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.person_cases("urban", "key-of-zhang")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Details change with their event in one commit; a stale version writes nothing.
+    let ev = |at| NewEvent {
+        kind: "rated".into(),
+        actor_id: None,
+        at,
+        data: serde_json::json!({"rating": "satisfied"}),
+    };
+    let rated = s
+        .set_details(
+            first.id,
+            first.version,
+            serde_json::json!({"group_size": 3, "rating": "satisfied"}),
+            ev(t0 + Duration::days(9)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rated.details["rating"], "satisfied");
+    assert_eq!(rated.version, first.version + 1);
+    let stale = s
+        .set_details(
+            first.id,
+            first.version,
+            serde_json::json!({}),
+            ev(t0 + Duration::days(10)),
+        )
+        .await;
+    assert!(matches!(stale, Err(DbError::Stale)), "{stale:?}");
+    let tl = s.timeline(first.id).await.unwrap();
+    assert_eq!(tl.iter().filter(|e| e.kind == "rated").count(), 1);
+    assert_eq!(
+        s.get_case(first.id).await.unwrap().details["rating"],
+        "satisfied"
+    );
+
+    // A transition's details replace the old ones; without details they stay.
+    let mut change = CaseChange {
+        case_id: first.id,
+        expected_version: rated.version,
+        state: "dispatched".into(),
+        department_id: Some(t.dept.id),
+        handler_id: None,
+        clocks: first.clocks.clone(),
+        registered: true,
+        closed: false,
+        ended: false,
+        rework: false,
+        returned: false,
+        merged_into: None,
+        details: None,
+        attachment_ids: vec![],
+        event: ev(t0 + Duration::days(11)),
+    };
+    let c = s.apply_change(change.clone()).await.unwrap();
+    assert_eq!(c.details["rating"], "satisfied");
+    change.expected_version = c.version;
+    change.details = Some(serde_json::json!({"decision": "support"}));
+    let c = s.apply_change(change).await.unwrap();
+    assert_eq!(c.details, serde_json::json!({"decision": "support"}));
+    assert!(verify_chain(&s, 50).await.unwrap().is_ok());
 }
 
 async fn org_and_users<S: Store>(s: S) {
@@ -329,6 +466,7 @@ async fn case_lifecycle<S: Store>(s: S) {
         rework: false,
         returned: false,
         merged_into: None,
+        details: None,
         attachment_ids: vec![],
         event: NewEvent {
             kind: "transition".into(),
@@ -724,6 +862,7 @@ async fn counts<S: Store>(s: S) {
                 rework: false,
                 returned: false,
                 merged_into: None,
+                details: None,
                 attachment_ids: vec![],
                 event: NewEvent {
                     kind: "transition".into(),

@@ -174,6 +174,8 @@ pub struct NewParty {
     pub phone_masked: Option<String>,
     pub address_enc: Option<String>,
     pub address_masked: Option<String>,
+    /// Keyed hash of the ID number (or phone) to find the same person's cases.
+    pub person_key: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -223,6 +225,10 @@ pub struct CaseRow {
     pub returns: i64,
     /// The case this one was merged into as a duplicate (合并).
     pub merged_into: Option<i64>,
+    /// The earlier case of the same person on the same matter (重复信访).
+    pub repeat_of: Option<i64>,
+    /// The module's own fields (JSON object), `Null` when it has none.
+    pub details: serde_json::Value,
 }
 
 impl CaseRow {
@@ -260,6 +266,10 @@ pub struct NewCase {
     pub attachment_ids: Vec<i64>,
     /// The data of the creation event.
     pub event_data: serde_json::Value,
+    /// The module's own fields.
+    pub details: Option<serde_json::Value>,
+    /// The earlier case of the same person on the same matter, linked as `repeat_of`.
+    pub repeat_of: Option<i64>,
 }
 
 /// The change a transition makes to a case, computed by the domain.
@@ -279,6 +289,8 @@ pub struct CaseChange {
     pub returned: bool,
     /// A duplicate merged into this case: linked as `duplicate_of`, left out of the counts.
     pub merged_into: Option<i64>,
+    /// New module fields, replacing the old ones (`None`: unchanged).
+    pub details: Option<serde_json::Value>,
     pub attachment_ids: Vec<i64>,
     pub event: NewEvent,
 }
@@ -580,6 +592,22 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// How many cases match the filter (its cursor and limit are ignored).
     fn count_cases(&self, f: &CaseFilter) -> impl Future<Output = StoreResult<i64>> + Send;
     fn apply_change(&self, ch: CaseChange) -> impl Future<Output = StoreResult<CaseRow>> + Send;
+    /// Replace a case's module fields and write the event that says why, in one commit; a
+    /// different current version is [`DbError::Stale`].
+    fn set_details(
+        &self,
+        case_id: i64,
+        expected_version: i64,
+        details: serde_json::Value,
+        ev: NewEvent,
+    ) -> impl Future<Output = StoreResult<CaseRow>> + Send;
+    /// Cases of a kind with a party of this person key (newest first, at most 100, merged
+    /// duplicates left out): for repeat detection.
+    fn person_cases(
+        &self,
+        kind: &str,
+        person_key: &str,
+    ) -> impl Future<Output = StoreResult<Vec<CaseRow>>> + Send;
     /// Write an event about a case without changing its state (comments, reveals, urging).
     fn case_event(
         &self,

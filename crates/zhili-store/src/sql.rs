@@ -152,6 +152,7 @@ pub fn measure_value(m: Measure) -> &'static str {
         Measure::SelfHandled => {
             "CASE WHEN registered_at IS NULL AND closed_at IS NOT NULL AND closed_at <= {as_of} THEN 1 ELSE 0 END"
         }
+        Measure::Repeated => "CASE WHEN repeat_of IS NOT NULL THEN 1 ELSE 0 END",
         Measure::HandleMinutes => {
             "CASE WHEN handled_at IS NOT NULL AND handled_at <= {as_of} AND dispatched_at IS NOT NULL THEN (handled_at - dispatched_at) / 60000 ELSE 0 END"
         }
@@ -165,7 +166,7 @@ macro_rules! case_columns {
     () => {
         "id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
          node_id, node_path, village_id, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
-         ended_at, updated_at, version, clocks, reworks, returns, merged_into"
+         ended_at, updated_at, version, clocks, reworks, returns, merged_into, repeat_of, details"
     };
 }
 
@@ -229,6 +230,12 @@ macro_rules! impl_sql_store {
                     reworks: r.try_get("reworks")?,
                     returns: r.try_get("returns")?,
                     merged_into: r.try_get("merged_into")?,
+                    repeat_of: r.try_get("repeat_of")?,
+                    details: match r.try_get::<Option<String>, _>("details")? {
+                        Some(d) => serde_json::from_str(&d)
+                            .map_err(|e| DbError::Corrupt(format!("case details: {e}")))?,
+                        None => serde_json::Value::Null,
+                    },
                 })
             }
 
@@ -536,7 +543,8 @@ macro_rules! impl_sql_store {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO cases (id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
                      node_id, node_path, department_id, created_by, created_at, created_month, registered_at, updated_at, \
-                     version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns, village_id, search_terms) ",
+                     version, clocks, clock_status, overall_due_at, next_check_at, reworks, returns, village_id, search_terms, \
+                     details, repeat_of) ",
                 );
                 qb.push_values(&prepared, |mut b, p| {
                     let at = ms(p.c.at);
@@ -568,7 +576,9 @@ macro_rules! impl_sql_store {
                         .push_bind(0i64)
                         .push_bind(0i64)
                         .push_bind(p.village_id)
-                        .push_bind(p.search_terms.clone());
+                        .push_bind(p.search_terms.clone())
+                        .push_bind(p.c.details.as_ref().map(|d| d.to_string()))
+                        .push_bind(p.c.repeat_of);
                 });
                 qb.push(concat!(" RETURNING ", $crate::case_columns!()));
                 let mut rows: HashMap<i64, CaseRow> = HashMap::new();
@@ -589,7 +599,7 @@ macro_rules! impl_sql_store {
                 if !parties.is_empty() {
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO case_parties (case_id, role, name_enc, name_masked, id_number_enc, id_number_masked, \
-                         phone_enc, phone_masked, address_enc, address_masked) ",
+                         phone_enc, phone_masked, address_enc, address_masked, person_key) ",
                     );
                     qb.push_values(&parties, |mut b, (id, p)| {
                         b.push_bind(*id)
@@ -601,7 +611,8 @@ macro_rules! impl_sql_store {
                             .push_bind(p.phone_enc.clone())
                             .push_bind(p.phone_masked.clone())
                             .push_bind(p.address_enc.clone())
-                            .push_bind(p.address_masked.clone());
+                            .push_bind(p.address_masked.clone())
+                            .push_bind(p.person_key.clone());
                     });
                     qb.push(" RETURNING *");
                     for r in qb.build().fetch_all(&mut *tx).await? {
@@ -611,6 +622,20 @@ macro_rules! impl_sql_store {
                 }
                 for p in &prepared {
                     link_attachments(&mut tx, p.id, &p.c.attachment_ids).await?;
+                    if let Some(other) = p.c.repeat_of {
+                        // The same person on the same matter again (重复信访), linked in the same commit.
+                        sqlx::query(
+                            "INSERT INTO case_links (case_id, other_case_id, kind, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(p.id)
+                        .bind(other)
+                        .bind(zhili_domain::case::LinkKind::RepeatOf.as_str())
+                        .bind(p.c.created_by)
+                        .bind(ms(p.c.at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| DbError::classify(e, "link", "repeat_of"))?;
+                    }
                 }
                 // Each case's audit chain starts with its creation event.
                 let events: Vec<(String, &Prepared, String, String)> = prepared
@@ -1342,7 +1367,7 @@ macro_rules! impl_sql_store {
                          reworks = reworks + $12, returns = returns + $13, \
                          registered_at = CASE WHEN $16 AND registered_at IS NULL THEN $8 ELSE registered_at END, \
                          dispatched_at = $17, handled_at = $18, handled_on_time = $19, pauses = $20, \
-                         merged_into = COALESCE($21, merged_into) \
+                         merged_into = COALESCE($21, merged_into), details = COALESCE($22, details) \
                          WHERE id = $14 AND version = $15 RETURNING ",
                         $crate::case_columns!()
                     ))
@@ -1367,6 +1392,7 @@ macro_rules! impl_sql_store {
                     .bind(ch.clocks.handled_on_time)
                     .bind(i64::from(ch.clocks.pauses))
                     .bind(ch.merged_into)
+                    .bind(ch.details.as_ref().map(|d| d.to_string()))
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|e| DbError::classify(e, "case", "department_id"))?;
@@ -1413,6 +1439,53 @@ macro_rules! impl_sql_store {
                     }
                     tx.commit().await?;
                     Ok(updated)
+                }
+
+                async fn set_details(
+                    &self,
+                    case_id: i64,
+                    expected_version: i64,
+                    details: serde_json::Value,
+                    ev: NewEvent,
+                ) -> StoreResult<CaseRow> {
+                    let mut tx = self.write.begin().await?;
+                    let updated = sqlx::query(concat!(
+                        "UPDATE cases SET details = $1, updated_at = $2, version = version + 1 \
+                         WHERE id = $3 AND version = $4 RETURNING ",
+                        $crate::case_columns!()
+                    ))
+                    .bind(details.to_string())
+                    .bind(ms(ev.at))
+                    .bind(case_id)
+                    .bind(expected_version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(updated) = updated else {
+                        let exists = sqlx::query("SELECT id FROM cases WHERE id = $1")
+                            .bind(case_id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .is_some();
+                        return Err(if exists { DbError::Stale } else { DbError::NotFound("case") });
+                    };
+                    let updated = case_from_row(&updated)?;
+                    append(&mut tx, &case_stream(case_id), Some(case_id), &ev).await?;
+                    tx.commit().await?;
+                    Ok(updated)
+                }
+
+                async fn person_cases(&self, kind: &str, person_key: &str) -> StoreResult<Vec<CaseRow>> {
+                    sqlx::query($crate::case_select!(
+                        "WHERE kind = $1 AND merged_into IS NULL AND id IN \
+                         (SELECT case_id FROM case_parties WHERE person_key = $2) ORDER BY id DESC LIMIT 100"
+                    ))
+                    .bind(kind)
+                    .bind(person_key)
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(case_from_row)
+                    .collect()
                 }
 
                 async fn case_event(&self, case_id: i64, ev: NewEvent) -> StoreResult<EventRow> {

@@ -7,7 +7,7 @@ use geo::{Distance, Haversine, Point};
 use serde::Serialize;
 
 use crate::clock::Timestamp;
-use crate::text::words;
+use crate::text::similarity;
 
 /// A report as the duplicate check sees it.
 #[derive(Debug, Clone)]
@@ -31,23 +31,6 @@ pub struct Candidate {
     pub text_similarity: f64,
     /// 0–1: nearer, sooner and more alike is higher.
     pub score: f64,
-}
-
-/// Words shared over words in either (Jaccard), from jieba's search-mode cut.
-pub fn similarity(a: &str, b: &str) -> f64 {
-    use std::collections::HashSet;
-    let wa: HashSet<String> = words(a)
-        .into_iter()
-        .filter(|w| w.chars().count() > 1)
-        .collect();
-    let wb: HashSet<String> = words(b)
-        .into_iter()
-        .filter(|w| w.chars().count() > 1)
-        .collect();
-    if wa.is_empty() || wb.is_empty() {
-        return 0.0;
-    }
-    wa.intersection(&wb).count() as f64 / wa.union(&wb).count() as f64
 }
 
 /// The earlier reports that are likely duplicates of `new`: same subclass, within `radius_m`

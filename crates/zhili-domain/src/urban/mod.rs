@@ -18,6 +18,7 @@ mod tests {
             present: fields.iter().copied().collect::<BTreeSet<_>>(),
             has_evidence: evidence,
             extension: fields.contains(&Field::Extension).then_some(2),
+            window: None,
         }
     }
 

@@ -103,8 +103,44 @@ pub struct TransitionRequest {
     /// For `merge`: the number of the case that handles the same matter.
     #[serde(default)]
     pub merge_into: Option<String>,
+    /// For transitions that issue a written decision (信访处理意见书, 复查/复核意见书).
+    #[serde(default)]
+    pub letter: Option<LetterInput>,
     #[serde(default)]
     pub attachment_ids: Vec<i64>,
+}
+
+/// A written decision (第32条): the request, the facts and reasons found, the decision and its
+/// legal basis.
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LetterInput {
+    /// 信访请求
+    pub request: String,
+    /// 查明的事实和理由
+    pub facts: String,
+    /// support (予以支持), explain (解释说明) or reject (不予支持)
+    pub decision: String,
+    /// 法律政策依据
+    pub basis: String,
+}
+
+impl LetterInput {
+    fn checked(self) -> AppResult<zhili_domain::petition::Letter> {
+        let decision = self
+            .decision
+            .trim()
+            .parse()
+            .map_err(|e: String| AppError::invalid("letter.decision", e))?;
+        zhili_domain::petition::Letter {
+            request: self.request,
+            facts: self.facts,
+            decision,
+            basis: self.basis,
+        }
+        .checked()
+        .map_err(|(field, msg)| AppError::invalid(field, msg))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
@@ -184,7 +220,7 @@ impl<S: Store> App<S> {
         }
     }
 
-    fn encrypt_party(&self, p: &PartyInput, i: usize) -> AppResult<NewParty> {
+    pub(crate) fn encrypt_party(&self, p: &PartyInput, i: usize) -> AppResult<NewParty> {
         let f = |name: &str| format!("parties[{i}].{name}");
         let role = text(&f("role"), &p.role, 1, 30)?;
         let name = text(&f("name"), &p.name, 1, 50)?;
@@ -221,6 +257,11 @@ impl<S: Store> App<S> {
             phone_masked: phone.as_ref().map(|v| privacy::mask_phone(v.as_str())),
             address_enc: address.as_ref().map(|v| c.encrypt(v)),
             address_masked: address.as_deref().map(privacy::mask_address),
+            person_key: match (&id_number, &phone) {
+                (Some(v), _) => Some(c.person_key("id", v.as_str())),
+                (None, Some(v)) => Some(c.person_key("phone", v.as_str())),
+                (None, None) => None,
+            },
         })
     }
 
@@ -276,6 +317,17 @@ impl<S: Store> App<S> {
         &self,
         who: &Principal,
         req: CreateCaseRequest,
+    ) -> AppResult<zhili_store::CreatedCase> {
+        self.create_case_with(who, req, CaseExtra::default()).await
+    }
+
+    /// Register a case with a module's own fields (a petition's details, the earlier petition it
+    /// repeats).
+    pub(crate) async fn create_case_with(
+        &self,
+        who: &Principal,
+        req: CreateCaseRequest,
+        extra: CaseExtra,
     ) -> AppResult<zhili_store::CreatedCase> {
         let wf = self.workflow(&req.kind)?;
         let title = text("title", &req.title, 1, 200)?;
@@ -395,6 +447,8 @@ impl<S: Store> App<S> {
             parties,
             attachment_ids: req.attachment_ids,
             event_data,
+            details: extra.details,
+            repeat_of: extra.repeat_of,
         };
         let made = self.store.create_case(new).await?;
         self.metrics
@@ -419,6 +473,7 @@ impl<S: Store> App<S> {
         {
             return Err(DbError::Stale.into());
         }
+        check_not_recused(who, &case)?;
         let wf = self.workflow(&case.kind)?;
         let mut req = req;
         let mut suggested = false;
@@ -438,9 +493,15 @@ impl<S: Store> App<S> {
         self.check_department(req.department_id).await?;
         let note = opt_text("note", &req.note, 2000)?;
         let reason = opt_text("reason", &req.reason, 2000)?;
+        let letter = req.letter.take().map(LetterInput::checked).transpose()?;
+        let now = self.now();
         let mut input = TransitionInput {
             has_evidence: !req.attachment_ids.is_empty(),
             extension: req.extension,
+            window: case
+                .clocks
+                .window(now)
+                .map(|(open, end)| (open, fmt_local(end))),
             ..Default::default()
         };
         for (present, field) in [
@@ -449,6 +510,7 @@ impl<S: Store> App<S> {
             (note.is_some(), Field::Note),
             (reason.is_some(), Field::Reason),
             (req.extension.is_some(), Field::Extension),
+            (letter.is_some(), Field::Letter),
             (
                 req.merge_into
                     .as_deref()
@@ -476,14 +538,14 @@ impl<S: Store> App<S> {
             ),
             _ => None,
         };
-        let now = self.now();
         let mut clocks = case.clocks.clone();
         let limits = self.case_limits(&case.kind, case.category.as_deref());
         clocks.on_transition_with(wf, &limits, t, now, req.extension, &self.deadlines());
         let to = t.to.clone().unwrap_or_else(|| case.state.clone());
         let to_def = wf.state(&to).expect("validated workflow");
         let (department_id, handler_id) = match t.effect {
-            Effect::Return => (None, None),
+            // Back to the unit that first received it (首访负责), if one did; else to nobody.
+            Effect::Return => (first_receiver(&case), None),
             _ => {
                 let dept = req.department_id.or(case.department_id);
                 let signer =
@@ -513,6 +575,8 @@ impl<S: Store> App<S> {
             "merged_into_no": merged_into.as_ref().map(|m| m.case_no.clone()),
             "attachment_ids": req.attachment_ids,
             "evidence": (!req.attachment_ids.is_empty()).then_some(t.evidence_kind).flatten(),
+            "document": t.document,
+            "letter": letter,
             "deadline_status": clocks.status(),
             "overall_due_at": clocks.overall_due(),
             "stage_due_at": clocks.stage.map(|c| c.due_at),
@@ -530,6 +594,15 @@ impl<S: Store> App<S> {
             rework: t.effect == Effect::Rework,
             returned: t.effect == Effect::Return,
             merged_into: merged_into.map(|m| m.id),
+            details: letter.as_ref().map(|l| {
+                // The latest decision (处理意见, then 复查, 复核) is the case's decision.
+                let mut d = case.details.clone();
+                if !d.is_object() {
+                    d = serde_json::json!({});
+                }
+                d["decision"] = serde_json::json!(l.decision);
+                d
+            }),
             attachment_ids: req.attachment_ids,
             event: NewEvent {
                 kind: if t.effect == Effect::Urge {
@@ -739,9 +812,10 @@ impl<S: Store> App<S> {
         party_id: i64,
     ) -> AppResult<PartyClear> {
         let case = self.case_for(who, case_id).await?;
-        let roles = who.roles_in(scope_of(&case));
-        if !roles.iter().any(|r| r.may_reveal_personal_data()) {
-            return Err(AppError::forbidden("your role may not see personal data"));
+        if !self.may_reveal(who, &case) {
+            return Err(AppError::forbidden(
+                "your role may not see the personal data of this case's parties",
+            ));
         }
         let parties = self.store.parties(case_id).await?;
         let p = parties
@@ -764,7 +838,95 @@ impl<S: Store> App<S> {
         Ok(clear)
     }
 
-    fn decrypt_party(&self, p: &PartyRow) -> AppResult<PartyClear> {
+    /// Mark a staff member as recused from a case (回避, 信访工作条例 第28条): a leader,
+    /// petition officer, dispatcher or admin over the case may do it, and anyone for themselves.
+    pub async fn recuse(
+        &self,
+        who: &Principal,
+        id: i64,
+        user_id: i64,
+        reason: &str,
+    ) -> AppResult<CaseRow> {
+        let c = self.case_for(who, id).await?;
+        let reason = text("reason", reason, 1, 500)?;
+        let roles = who.roles_in(scope_of(&c));
+        let may = user_id == who.user.id
+            || roles.iter().any(|r| {
+                matches!(
+                    r,
+                    Role::Leader | Role::PetitionOfficer | Role::Dispatcher | Role::Admin
+                )
+            });
+        if !may {
+            return Err(AppError::forbidden(
+                "only a leader, petition officer or dispatcher marks others as recused",
+            ));
+        }
+        let user = match self.store.get_user(user_id).await {
+            Ok(u) => u,
+            Err(DbError::NotFound(_)) => {
+                return Err(AppError::invalid("user_id", "no such user"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if recused_ids(&c).contains(&user_id) {
+            return Err(AppError::new(
+                axum::http::StatusCode::CONFLICT,
+                "already_recused",
+                format!("{} is already recused from this case", user.username),
+            ));
+        }
+        let now = self.now();
+        let mut d = c.details.clone();
+        if !d.is_object() {
+            d = serde_json::json!({});
+        }
+        let entry = serde_json::json!({"user_id": user_id, "username": user.username, "reason": reason, "by": who.user.id, "at": now});
+        match d.get_mut("recused").and_then(|v| v.as_array_mut()) {
+            Some(list) => list.push(entry),
+            None => d["recused"] = serde_json::json!([entry]),
+        }
+        Ok(self
+            .store
+            .set_details(
+                c.id,
+                c.version,
+                d,
+                NewEvent {
+                    kind: "recused".into(),
+                    actor_id: Some(who.user.id),
+                    at: now,
+                    data: serde_json::json!({"user_id": user_id, "username": user.username, "reason": reason}),
+                },
+            )
+            .await?)
+    }
+
+    /// Whether the user may see this case's parties in clear: a role that may see personal data
+    /// at all, that the case's workflow lets see its parties (a petition's: RULES.md §1; an
+    /// accuser never to the handling unit), and not recused from the case.
+    pub fn may_reveal(&self, who: &Principal, case: &CaseRow) -> bool {
+        if recused(who, case) {
+            return false;
+        }
+        let roles = who.roles_in(scope_of(case));
+        let allowed: Vec<Role> = match self
+            .workflows
+            .for_kind(&case.kind)
+            .and_then(|w| w.reveal.as_deref())
+        {
+            Some(list) if case.kind == zhili_domain::petition::KIND => {
+                zhili_domain::petition::reveal_roles(case.category.as_deref(), list)
+            }
+            Some(list) => list.to_vec(),
+            None => Role::ALL.to_vec(),
+        };
+        roles
+            .iter()
+            .any(|r| r.may_reveal_personal_data() && allowed.contains(r))
+    }
+
+    pub(crate) fn decrypt_party(&self, p: &PartyRow) -> AppResult<PartyClear> {
         let d = |v: &str| self.crypto.decrypt(v).map_err(AppError::internal);
         Ok(PartyClear {
             id: p.id,
@@ -775,6 +937,53 @@ impl<S: Store> App<S> {
             address: p.address_enc.as_deref().map(d).transpose()?,
         })
     }
+}
+
+/// What a module adds to a case at registration.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CaseExtra {
+    pub details: Option<serde_json::Value>,
+    pub repeat_of: Option<i64>,
+}
+
+/// A local time as shown in messages: `2021-10-12 00:00`.
+pub fn fmt_local(t: DateTime<Utc>) -> String {
+    zhili_domain::clock::to_local(t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The staff marked as having an interest in the case (回避, 信访工作条例 第28条).
+pub fn recused_ids(c: &CaseRow) -> Vec<i64> {
+    c.details
+        .get("recused")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("user_id").and_then(|v| v.as_i64()))
+        .collect()
+}
+
+fn recused(who: &Principal, c: &CaseRow) -> bool {
+    recused_ids(c).contains(&who.user.id)
+}
+
+/// A recused staff member may not act on the case.
+pub(crate) fn check_not_recused(who: &Principal, c: &CaseRow) -> AppResult<()> {
+    if recused(who, c) {
+        return Err(AppError::forbidden(
+            "you are recused from this case (回避) and may not act on it",
+        ));
+    }
+    Ok(())
+}
+
+/// The unit that first received the case (首访负责), which owns it until it is handed on.
+pub fn first_receiver(c: &CaseRow) -> Option<i64> {
+    c.details
+        .get("first_receiver")
+        .and_then(|v| v.get("department_id"))
+        .and_then(|v| v.as_i64())
 }
 
 pub fn scope_of(c: &CaseRow) -> Scope<'_> {

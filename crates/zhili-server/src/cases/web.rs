@@ -840,6 +840,12 @@ async fn transition<S: Store>(
             reason: field_str(&fields, "reason"),
             extension: parse_field(&fields, "extension")?,
             merge_into: field_str(&fields, "merge_into"),
+            letter: field_str(&fields, "letter_decision").map(|decision| super::LetterInput {
+                request: field_str(&fields, "letter_request").unwrap_or_default(),
+                facts: field_str(&fields, "letter_facts").unwrap_or_default(),
+                decision,
+                basis: field_str(&fields, "letter_basis").unwrap_or_default(),
+            }),
             attachment_ids,
         };
         app.transition(&who, id, req).await?;
