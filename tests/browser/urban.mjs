@@ -5,42 +5,11 @@
 // gridworker (罗马村), each with password `<user>-pass`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { as, base, browser, shots, submit as submitOr } from './lib.mjs';
 
-const base = process.env.ZHILI_BASE_URL;
-const shots = process.env.ZHILI_SCREENSHOTS ?? '/tmp';
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const photo = (name) => ({ name, mimeType: 'image/png', buffer: PNG });
-
-async function browser() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
-// A logged-in page for a user, in its own browser context.
-async function as(b, user, options = {}) {
-  const ctx = await b.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN', ...options });
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => { throw e; });
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=username]', user);
-  await page.fill('input[name=password]', `${user}-pass`);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/`);
-  return page;
-}
-
-async function submit(page, button) {
-  await Promise.all([page.waitForEvent('load'), button.click()]).catch(async (e) => {
-    await page.screenshot({ path: `${shots}/urban-failed.png`, fullPage: true });
-    throw e;
-  });
-  const error = await page.locator('.error').count();
-  assert.equal(error, 0, error ? await page.textContent('.error') : '');
-}
+const submit = (page, button) => submitOr(page, button, 'urban-failed');
 
 // Take one action on a case's page: fill what the form asks for, attach a photo if needed.
 async function act(page, caseId, action, state) {

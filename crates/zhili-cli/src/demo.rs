@@ -33,6 +33,9 @@ pub struct DemoArgs {
     /// How many 数字城管 reports the year holds (the seed's town: about 31,000).
     #[arg(long, default_value_t = 31_000)]
     pub urban: usize,
+    /// How many petitions (信访) the year holds (the seed's town: 541).
+    #[arg(long, default_value_t = 541)]
+    pub petitions: usize,
     /// Seed of the simulation (the same seed makes the same town).
     #[arg(long, default_value_t = 2021)]
     pub seed: u64,
@@ -49,6 +52,7 @@ impl Default for DemoArgs {
         DemoArgs {
             cases: 3000,
             urban: 31_000,
+            petitions: 541,
             seed: 2021,
             year: None,
             quiet: false,
@@ -194,6 +198,8 @@ enum Step {
     CreateUrban(usize),
     Act(i64, usize, TransitionRequest, Who),
     ActUrban(i64, usize, TransitionRequest, Who),
+    CreatePetition,
+    ActPetition(i64, usize, TransitionRequest, crate::demo_petition::PWho),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -352,6 +358,11 @@ pub async fn build<S: Store>(
             vec![on_town("leader")],
         ),
         (
+            "petition".into(),
+            "信访工作人员 邓秀珍".into(),
+            vec![on_town("petition_officer")],
+        ),
+        (
             "legal".into(),
             "法律顾问 何律师".into(),
             vec![on_town("legal_advisor")],
@@ -476,6 +487,25 @@ pub async fn build<S: Store>(
             made += 1;
         }
     }
+    // Petitions (信访): letters and visits in office hours on working days, the web at any time.
+    let mut made = 0;
+    while made < args.petitions {
+        let t = start + Duration::seconds(rng.random_range(0..span_secs));
+        let local = to_local(t);
+        let working = app.calendar.is_working_day(local.date());
+        let hour = chrono::Timelike::hour(&local);
+        if rng.random_bool(if working && (9..17).contains(&hour) {
+            1.0
+        } else {
+            0.05
+        }) {
+            push(&mut queue, &mut steps, t, Step::CreatePetition);
+            made += 1;
+        }
+    }
+    let officer = principal(&app, "petition").await?;
+    let mut petition_plans: Vec<crate::demo_petition::PetitionPlan> = Vec::new();
+    let mut seen_petitioners = crate::demo_petition::Seen::new();
     let subclasses = crate::demo_urban::weighted_subclasses(&app.taxonomy);
     let mut urban_plans: Vec<Option<crate::demo_urban::UrbanPlan>> =
         (0..args.urban).map(|_| None).collect();
@@ -483,9 +513,10 @@ pub async fn build<S: Store>(
     let mut created = 0usize;
     let mut last_scan = start;
     eprintln!(
-        "building the demo town: {} cases and {} 数字城管 reports from {} to {} …",
+        "building the demo town: {} cases, {} 数字城管 reports and {} petitions from {} to {} …",
         args.cases,
         args.urban,
+        args.petitions,
         to_local(start).date(),
         to_local(end).date()
     );
@@ -557,6 +588,58 @@ pub async fn build<S: Store>(
                 created += 1;
                 if created.is_multiple_of(2000) {
                     eprintln!("  {created} cases …");
+                }
+            }
+            Step::CreatePetition => {
+                let (case_id, plan, (delay, req, who)) = crate::demo_petition::register(
+                    &app,
+                    &officer,
+                    &villages,
+                    &depts,
+                    &mut seen_petitioners,
+                    &mut rng,
+                )
+                .await?;
+                petition_plans.push(plan);
+                push(
+                    &mut queue,
+                    &mut steps,
+                    later(&app, t, delay),
+                    Step::ActPetition(case_id, petition_plans.len() - 1, req, who),
+                );
+                created += 1;
+            }
+            Step::ActPetition(case_id, i, req, who) => {
+                use crate::demo_petition::PWho;
+                let actor = match who {
+                    PWho::Officer => &officer,
+                    PWho::Leader => &staff.leader,
+                    PWho::Handler => {
+                        let c = app.store.get_case(case_id).await?;
+                        let d = depts
+                            .iter()
+                            .position(|d| Some(d.id) == c.department_id)
+                            .unwrap_or(0);
+                        &staff.handlers[d]
+                    }
+                };
+                let action = req.action.clone();
+                let row = app.transition(actor, case_id, req).await.map_err(err)?;
+                if action == "reply"
+                    && let Some(r) = crate::demo_petition::rating(&mut rng)
+                {
+                    app.rate_petition(&row, r, None).await.map_err(err)?;
+                }
+                let plan = &mut petition_plans[i];
+                if let Some((delay, next, who)) =
+                    crate::demo_petition::next_step(&action, plan, &mut rng)
+                {
+                    push(
+                        &mut queue,
+                        &mut steps,
+                        later(&app, t, delay),
+                        Step::ActPetition(case_id, i, next, who),
+                    );
                 }
             }
             Step::ActUrban(case_id, i, req, who) => {

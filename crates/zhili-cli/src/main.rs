@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod demo_petition;
 mod demo_urban;
 mod geometry;
 

@@ -1,4 +1,4 @@
-//! The web UI in headless Chromium: `tests/browser/flow.mjs` and `urban.mjs` (node's test runner with
+//! The web UI in headless Chromium: `tests/browser/flow.mjs`, `urban.mjs` and `petition.mjs` (node's test runner with
 //! playwright-core and Debian's chromium) against a real `zhili serve` on the demo town.
 //! Without node, chromium or `tests/browser/node_modules` the test skips with a notice, except
 //! under `CI=true`, where that is a failure. Screenshots go to `target/screenshots/`.
@@ -38,7 +38,16 @@ fn web_ui_in_chromium() {
     let data = ["--data-dir", d.as_str()];
     run_ok(
         &data,
-        &["demo", "--cases", "80", "--urban", "300", "--quiet"],
+        &[
+            "demo",
+            "--cases",
+            "80",
+            "--urban",
+            "300",
+            "--petitions",
+            "40",
+            "--quiet",
+        ],
         &[],
     );
     run_ok(
@@ -51,7 +60,7 @@ fn web_ui_in_chromium() {
         &["user", "passwd", "h_zjj"],
         &[("ZHILI_PASSWORD", "handler-pass")],
     );
-    for user in ["admin", "handler", "gridworker"] {
+    for user in ["admin", "handler", "gridworker", "petition", "leader"] {
         run_ok(
             &data,
             &["user", "passwd", user],
@@ -63,7 +72,13 @@ fn web_ui_in_chromium() {
     std::fs::create_dir_all(&shots).unwrap();
     let status = Command::new("node")
         .current_dir(&browser_dir)
-        .args(["--test", "--test-reporter=spec", "flow.mjs", "urban.mjs"])
+        .args([
+            "--test",
+            "--test-reporter=spec",
+            "flow.mjs",
+            "urban.mjs",
+            "petition.mjs",
+        ])
         .env("ZHILI_BASE_URL", &server.base)
         .env("ZHILI_SCREENSHOTS", &shots)
         .env("CHROMIUM", &chromium)

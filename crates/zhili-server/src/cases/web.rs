@@ -12,7 +12,7 @@ use serde::Deserialize;
 use zhili_domain::case::{CaseClocks, Channel, Priority};
 use zhili_domain::clock::ClockStatus;
 use zhili_domain::org::NodeKind;
-use zhili_domain::workflow::{EvidenceKind, Field};
+use zhili_domain::workflow::{EvidenceKind, Field, WindowRule};
 use zhili_store::{CaseRow, EventRow, Store};
 
 use super::api::ListQuery;
@@ -493,6 +493,9 @@ pub struct DeadlineRow {
 pub struct ActionForm {
     id: String,
     name: String,
+    letter: bool,
+    /// Why it may (not) be taken now: the window it needs.
+    window_note: String,
     department: bool,
     note: bool,
     reason: bool,
@@ -546,21 +549,64 @@ struct DetailPage {
     links: Vec<(String, i64, String)>,
     may_link: bool,
     link_kinds: Vec<(&'static str, &'static str)>,
+    petition: Option<PetitionBox>,
 }
 
-fn deadline_rows(clocks: &CaseClocks, ended: bool) -> Vec<DeadlineRow> {
+/// What the petition module shows on a case page.
+pub struct PetitionBox {
+    group_size: i64,
+    first_receiver: String,
+    decision: String,
+    rating: String,
+    window: String,
+    recused: Vec<(String, String)>,
+    documents: Vec<crate::petition::DocumentRef>,
+    /// The user may mark staff as recused (回避).
+    may_recuse: bool,
+    users: Vec<(i64, String)>,
+    decisions: Vec<(&'static str, &'static str)>,
+}
+
+fn deadline_rows(
+    clocks: &CaseClocks,
+    ended: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<DeadlineRow> {
     let mut out = Vec::new();
     for (name, c) in [("办理时限", clocks.overall), ("环节时限", clocks.stage)] {
-        if let Some(c) = c {
-            let st = if ended { ClockStatus::Normal } else { c.status };
-            out.push(DeadlineRow {
+        let Some(c) = c else { continue };
+        let closed = name == "办理时限" && clocks.closed_at.is_some();
+        let (name, status, status_label) = if c.window {
+            // A period for someone to act in (申请期/异议期): open or passed, never overdue.
+            let open = now <= c.due_at || clocks.paused_since.is_some();
+            ("期间", "normal", if open { "期间内" } else { "已届满" })
+        } else if closed {
+            let st = if clocks.on_time() == Some(false) {
+                ClockStatus::Overdue
+            } else {
+                ClockStatus::Normal
+            };
+            (
                 name,
-                span: c.span.to_string(),
-                due: fmt_time(c.due_at),
-                status: st.as_str(),
-                status_label: if ended { "已结束" } else { st.label_zh() },
-            });
-        }
+                st.as_str(),
+                if st == ClockStatus::Overdue {
+                    "已办结（超期）"
+                } else {
+                    "已办结（按期）"
+                },
+            )
+        } else if ended {
+            (name, "normal", "已结束")
+        } else {
+            (name, c.status.as_str(), c.status.label_zh())
+        };
+        out.push(DeadlineRow {
+            name,
+            span: c.span.to_string(),
+            due: fmt_time(c.due_at),
+            status,
+            status_label,
+        });
     }
     out
 }
@@ -596,6 +642,14 @@ fn timeline_item<S: Store>(app: &App<S>, names: &Names, kind: &str, e: &EventRow
             }
             if let Some(x) = d.get("extension").and_then(|v| v.as_u64()) {
                 parts.push(format!("延期 {x}"));
+            }
+            if let Some(dec) = d
+                .get("letter")
+                .and_then(|l| l.get("decision"))
+                .and_then(|v| v.as_str())
+                .and_then(|v| v.parse::<zhili_domain::petition::Decision>().ok())
+            {
+                parts.push(format!("处理意见：{}", dec.label_zh()));
             }
             (s("action_name"), parts.join("；"))
         }
@@ -633,6 +687,14 @@ fn timeline_item<S: Store>(app: &App<S>, names: &Names, kind: &str, e: &EventRow
                     .and_then(|v| v.as_i64())
                     .unwrap_or_default()
             ),
+        ),
+        "recused" => ("回避".into(), format!("{}：{}", s("username"), s("reason"))),
+        "rated" => (
+            "信访人评价".into(),
+            s("rating")
+                .parse::<zhili_domain::petition::Rating>()
+                .map(|r| r.label_zh().to_string())
+                .unwrap_or_default(),
         ),
         "personal_data_revealed" => (
             "查看个人信息".into(),
@@ -680,6 +742,7 @@ pub async fn detail_page<S: Store>(
         },
         category: match app.urban_subclass(&c.kind, c.category.as_deref()) {
             Some(sub) => format!("{}（{}）", sub.path(), sub.key()),
+            None if c.kind == zhili_domain::petition::KIND => crate::petition::category_label(&c),
             None => c.category.clone().unwrap_or_else(|| "—".into()),
         },
         channel: c.channel.label_zh(),
@@ -688,7 +751,7 @@ pub async fn detail_page<S: Store>(
         address: c.address.clone().unwrap_or_else(|| "—".into()),
         department: names.department(c.department_id),
         created: fmt_time(c.created_at),
-        deadlines: deadline_rows(&c.clocks, c.ended_at.is_some()),
+        deadlines: deadline_rows(&c.clocks, c.ended_at.is_some(), app.now()),
         paused: c.clocks.paused_since.is_some(),
         parties: parties
             .iter()
@@ -700,7 +763,7 @@ pub async fn detail_page<S: Store>(
                 id_number: p.id_number_masked.clone().unwrap_or_default(),
             })
             .collect(),
-        may_reveal: roles.iter().any(|r| r.may_reveal_personal_data()),
+        may_reveal: app.may_reveal(who, &c),
         attachments: {
             let steps = app.attachment_steps(id).await?;
             app.store
@@ -729,6 +792,16 @@ pub async fn detail_page<S: Store>(
             .map(|t| ActionForm {
                 id: t.id.clone(),
                 name: t.name.clone(),
+                letter: t.requires.contains(&Field::Letter),
+                window_note: match (t.window, c.clocks.window(app.now())) {
+                    (Some(WindowRule::Open), Some((_, end))) => {
+                        format!("期限至 {}（within the period）", fmt_time(end))
+                    }
+                    (Some(WindowRule::Closed), Some((_, end))) => {
+                        format!("{} 后方可办理（after the period）", fmt_time(end))
+                    }
+                    _ => String::new(),
+                },
                 department: t.requires.contains(&Field::Department),
                 note: t.requires.contains(&Field::Note),
                 reason: t.requires.contains(&Field::Reason),
@@ -798,6 +871,7 @@ pub async fn detail_page<S: Store>(
             .iter()
             .map(|k| (k.as_str(), k.label_zh()))
             .collect(),
+        petition: petition_box(app, who, &c, &names).await?,
         c: super::api::case_view(app, &c),
     };
     let status = if error.is_some() {
@@ -806,6 +880,122 @@ pub async fn detail_page<S: Store>(
         StatusCode::OK
     };
     Ok((status, render(&page)).into_response())
+}
+
+async fn petition_box<S: Store>(
+    app: &App<S>,
+    who: &Principal,
+    c: &CaseRow,
+    names: &Names,
+) -> AppResult<Option<PetitionBox>> {
+    use zhili_domain::org::Role;
+    use zhili_domain::petition::{Decision, Rating};
+    if c.kind != zhili_domain::petition::KIND {
+        return Ok(None);
+    }
+    let s = |k: &str| {
+        c.details
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+    };
+    let roles = who.roles_in(scope_of(c));
+    let may_recuse = roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::Leader | Role::PetitionOfficer | Role::Dispatcher | Role::Admin
+        )
+    });
+    let window = match (c.clocks.window(app.now()), c.state.as_str()) {
+        (Some((true, end)), "replied") => format!("复查申请期至 {}", fmt_time(end)),
+        (Some((true, end)), "reviewed") => format!("复核申请期至 {}", fmt_time(end)),
+        (Some((true, end)), _) => format!("异议期至 {}", fmt_time(end)),
+        (Some((false, end)), _) => format!("期间已于 {} 届满", fmt_time(end)),
+        (None, _) => "—".into(),
+    };
+    Ok(Some(PetitionBox {
+        group_size: c
+            .details
+            .get("group_size")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(1),
+        first_receiver: match super::first_receiver(c) {
+            Some(d) => names.department(Some(d)),
+            None => "信访部门 Petition office".into(),
+        },
+        decision: s("decision")
+            .parse::<Decision>()
+            .map(|d| d.label_zh().to_string())
+            .unwrap_or_else(|_| "—".into()),
+        rating: s("rating")
+            .parse::<Rating>()
+            .map(|r| r.label_zh().to_string())
+            .unwrap_or_else(|_| "未评价".into()),
+        window,
+        recused: c
+            .details
+            .get("recused")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let g = |k: &str| {
+                    r.get(k)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                (g("username"), g("reason"))
+            })
+            .collect(),
+        documents: crate::petition::documents_of(c, &app.store.timeline(c.id).await?),
+        may_recuse,
+        users: if may_recuse {
+            app.store
+                .list_users()
+                .await?
+                .into_iter()
+                .filter(|u| !u.disabled)
+                .map(|u| (u.id, format!("{}（{}）", u.display_name, u.username)))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        decisions: Decision::ALL
+            .iter()
+            .map(|d| (d.as_str(), d.label_zh()))
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct RecusalForm {
+    csrf: String,
+    user_id: i64,
+    reason: String,
+}
+
+async fn recusal<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RecusalForm>,
+) -> Response {
+    let result: AppResult<()> = async {
+        who.check_csrf(&f.csrf)?;
+        app.recuse(&who, id, f.user_id, &f.reason).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            WebError(e, Some(Layout::new(&who, "work"))).into_response()
+        }
+        Err(e) => detail_page(&app, &who, id, Some(format!("回避未登记：{}", e.message)))
+            .await
+            .unwrap_or_else(|e| e.into_response()),
+    }
 }
 
 async fn case_detail<S: Store>(
@@ -981,5 +1171,6 @@ pub fn routes<S: Store>() -> Router<App<S>> {
         .route("/cases/{id}/transitions", post(transition::<S>))
         .route("/cases/{id}/comments", post(comment::<S>))
         .route("/cases/{id}/links", post(link::<S>))
+        .route("/cases/{id}/recusals", post(recusal::<S>))
         .route("/cases/{id}/parties/{pid}/reveal", post(reveal::<S>))
 }
