@@ -105,8 +105,44 @@ test('a petition from intake to the decision letter, review, re-review and the f
     assert.match(await pub.textContent('#rating'), /满意/);
     await pub.screenshot({ path: `${shots}/petition-public.png`, fullPage: true });
 
-    // Review and re-review with a hearing, to the final state.
+    // 领导包案 and 挂牌销号 on the petition's page.
     const lead = await as(b, 'leader');
+    const inTen = new Date(Date.now() + 10 * 86400e3).toISOString().slice(0, 10);
+    await pet.goto(`${base}/cases/${id}`);
+    await pet.fill('#lead-form input[name=deadline]', inTen);
+    await pet.fill('#lead-form textarea[name=text]', '约谈企业负责人，督促两周内足额支付');
+    await submit(pet, pet.locator('#lead-form button[type=submit]'));
+    assert.match(await pet.textContent('#lead'), /镇领导 钟明/);
+    await pet.fill('#list-form input[name=deadline]', inTen);
+    await pet.fill('#list-form input[name=text]', '集体访，挂牌督办');
+    await pet.locator('#list-form select[name=owner_department_id]').selectOption({ label: '城市管理和综合执法分局' });
+    await submit(pet, pet.locator('#list-form button[type=submit]'));
+    assert.match(await pet.textContent('#ledger-state'), /挂牌中/);
+    // Delisting waits for the criteria, which the owning unit meets one by one.
+    await pet.fill('#delist-form input[name=text]', '核查');
+    await Promise.all([pet.waitForEvent('load'), pet.click('#delist-form button[type=submit]')]);
+    assert.match(await pet.textContent('.error'), /not yet met/);
+    await hand.goto(`${base}/cases/${id}`);
+    for (let i = 0; i < 5; i++) {
+      const form = hand.locator('form[data-criterion]').first();
+      await form.locator('input[name=text]').fill('已核实');
+      await submit(hand, form.locator('button[type=submit]'));
+    }
+    assert.equal(await hand.locator('form[data-criterion]').count(), 0);
+    await lead.goto(`${base}/petitions/leads`);
+    assert.match(await lead.textContent('#oversight'), new RegExp(caseNo));
+    await lead.goto(`${base}/cases/${id}`);
+    await lead.fill('#lead-report-form textarea[name=text]', '企业已足额支付，信访人息诉');
+    await submit(lead, lead.locator('#lead-report-form button[type=submit]'));
+    await lead.fill('#delist-form input[name=text]', '五项均已达标，同意销号');
+    await submit(lead, lead.locator('#delist-form button[type=submit]'));
+    assert.match(await lead.textContent('#ledger-state'), /已销号/);
+    assert.match(await lead.textContent('#lead-report'), /息诉/);
+    await lead.screenshot({ path: `${shots}/petition-oversight.png`, fullPage: true });
+    await lead.goto(`${base}/petitions/ledger`);
+    assert.match(await lead.textContent('#oversight'), /已销号/);
+
+    // Review and re-review with a hearing, to the final state.
     await act(pet, id, 'request_review', /复查中/);
     await act(lead, id, 'review_decide', /已复查/, { decision: 'explain' });
     await act(pet, id, 'request_rereview', /复核中/);

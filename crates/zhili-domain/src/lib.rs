@@ -17,6 +17,7 @@ pub mod clock;
 pub mod geo;
 pub mod indicators;
 pub mod org;
+pub mod oversight;
 pub mod petition;
 pub mod privacy;
 pub mod text;

@@ -37,6 +37,9 @@ pub struct Settings {
     /// A TOML file with the deployment's own formulas for the indicators whose official
     /// definition is unconfirmed (`[[indicator]] id, numerator, denominator, source`).
     pub indicators_file: Option<PathBuf>,
+    /// A TOML file with the local working mechanisms: `first_receiver`, `leader_ownership` and the
+    /// ledger's `[[ledger_criterion]] id, label` (default: the 五不结案 practice).
+    pub mechanisms_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             scan_interval_secs: 60,
             open311_jurisdiction: None,
             indicators_file: None,
+            mechanisms_file: None,
         }
     }
 }
@@ -62,7 +66,7 @@ impl Default for Settings {
 pub const EXAMPLE: &str = r#"# zhili configuration. Every key is optional; the values shown are the defaults.
 # Environment variables override this file: ZHILI_DATA_DIR, ZHILI_DATABASE, ZHILI_LISTEN,
 # ZHILI_SECRET_KEY_FILE, ZHILI_OFFICE_HOURS, ZHILI_CALENDAR_DIR, ZHILI_WORKFLOW_DIR,
-# ZHILI_TAXONOMY_FILE, ZHILI_INDICATORS_FILE.
+# ZHILI_TAXONOMY_FILE, ZHILI_INDICATORS_FILE, ZHILI_MECHANISMS_FILE.
 
 # Where the SQLite file, attachments and the generated secret key live.
 data_dir = "zhili-data"
@@ -102,6 +106,12 @@ scan_interval_secs = 60
 # 数字城管 立案率, 按期处置率), as [[indicator]] id = "…", numerator = "…", denominator = "…",
 # source = "…" with measure names from GET /api/v1/indicators/definitions.
 # indicators_file = "/etc/zhili/indicators.toml"
+
+# The local working mechanisms (地方工作机制): first_receiver = true (首访负责: an objection hands an
+# item back to the unit that first received it), leader_ownership = true (领导包案), and the
+# tag-and-close ledger's closure criteria (挂牌销号) as [[ledger_criterion]] id = "…", label = "…"
+# (default: 事实已查清, 处理已到位, 问题已解决, 群众已满意, 领导已审批).
+# mechanisms_file = "/etc/zhili/mechanisms.toml"
 "#;
 
 impl Settings {
@@ -146,6 +156,9 @@ impl Settings {
         }
         if let Some(v) = get("ZHILI_INDICATORS_FILE") {
             self.indicators_file = Some(v.into());
+        }
+        if let Some(v) = get("ZHILI_MECHANISMS_FILE") {
+            self.mechanisms_file = Some(v.into());
         }
     }
 

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod open311;
 pub mod openapi;
 pub mod org;
+pub mod oversight;
 pub mod petition;
 pub mod report;
 pub mod urban;
@@ -54,6 +55,8 @@ pub struct AppInner<S> {
     pub taxonomy: zhili_domain::urban::taxonomy::Taxonomy,
     /// The indicator definitions: the shipped ones with the deployment's formulas.
     pub indicator_defs: Vec<zhili_domain::indicators::IndicatorDef>,
+    /// The local working mechanisms (首访负责, 领导包案, 挂牌销号).
+    pub mechanisms: zhili_domain::oversight::Mechanisms,
     pub crypto: Crypto,
     pub blobs: Blobs,
     pub settings: Settings,
@@ -166,6 +169,7 @@ impl<S: Store> App<S> {
         let workflows = load_workflows(&settings)?;
         let taxonomy = urban::load_taxonomy(&settings)?;
         let indicator_defs = report::load_indicators(&settings)?;
+        let mechanisms = oversight::load_mechanisms(&settings)?;
         let office =
             OfficeHours::parse(&settings.office_hours).map_err(|e| format!("office_hours: {e}"))?;
         for y in calendar.years().filter(|y| y.provisional) {
@@ -185,6 +189,7 @@ impl<S: Store> App<S> {
                 workflows,
                 taxonomy,
                 indicator_defs,
+                mechanisms,
                 crypto,
                 blobs,
                 settings,
@@ -242,6 +247,7 @@ impl<S: Store> App<S> {
             .merge(geo::api::routes())
             .merge(urban::api::routes())
             .merge(petition::api::routes())
+            .merge(oversight::api::routes())
             .merge(open311::api::routes())
             .merge(report::api::routes())
             .merge(auth::routes())
@@ -251,6 +257,7 @@ impl<S: Store> App<S> {
             .merge(report::web::routes())
             .merge(urban::web::routes())
             .merge(petition::web::routes())
+            .merge(oversight::web::routes())
             .route("/metrics", axum::routing::get(metrics::metrics::<S>))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.clone(),

@@ -44,6 +44,11 @@ impl Modify for BearerAuth {
         crate::petition::api::post_petition, crate::petition::api::get_petition,
         crate::petition::api::list_documents, crate::petition::api::get_document,
         crate::petition::api::post_recusal, crate::petition::api::track, crate::petition::api::rate,
+        crate::oversight::api::get_oversight, crate::oversight::api::post_lead,
+        crate::oversight::api::post_lead_report, crate::oversight::api::post_lead_deadline,
+        crate::oversight::api::post_ledger, crate::oversight::api::post_criterion,
+        crate::oversight::api::post_delist, crate::oversight::api::list_leads,
+        crate::oversight::api::list_ledger, crate::oversight::api::mechanisms,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -55,6 +60,7 @@ impl Modify for BearerAuth {
         (name = "urban", description = "Digital urban management (数字城管): taxonomy, duplicates, dispatch"),
         (name = "open311", description = "Open311 GeoReport v2 at /open311/v2 (XML or JSON by suffix; form-encoded POST with api_key), and the clients that hold keys"),
         (name = "petitions", description = "Petitions (信访): intake, group visits, repeats, documents (文书), recusal (回避), and the petitioner's tracking and rating by number and code"),
+        (name = "oversight", description = "Local working mechanisms: leader ownership (领导包案) and the tag-and-close ledger (挂牌销号) with configurable closure criteria"),
         (name = "geo", description = "Town, village and grid-cell areas (GeoJSON, WGS84) and point lookup"),
     )
 )]

@@ -30,7 +30,6 @@ const LETTER: &str = "{\"request\": \"要求支付拖欠的三个月工资\", \"
 
 async fn petition_flow<S: Store>(e: Env<S>) {
     let pet = e.login("pet").await;
-    let hand = e.login("hand").await;
     let lead = e.login("lead").await;
     let audit = e.login("audit").await;
     let grid = e.login("grid").await;
@@ -695,5 +694,240 @@ async fn petitions_on_sqlite() {
 async fn petitions_on_postgres() {
     if let Some(e) = pg_env("petitions").await {
         petition_flow(e).await;
+    }
+}
+
+/// 领导包案 and 挂牌销号 through the API: who may assign and report, the leader's list with the
+/// overdue first, a deadline moved with another's consent; the ledger with its five criteria,
+/// 销号 refused until all are met.
+async fn oversight_flow<S: Store>(e: Env<S>) {
+    e.clock.set(at("2021-09-29 09:00"));
+    let call = |user: &'static str, method: &'static str, path: String, body: Option<Value>| {
+        let e = &e;
+        async move { e.call(method, &e.login(user).await, &path, body).await }
+    };
+    let (s, p) = call(
+        "pet",
+        "POST",
+        "/api/v1/petitions".into(),
+        Some(json!({
+        "channel": "letter", "category": "appeal", "node_id": e.village,
+        "title": "征地补偿款分配", "content": "反映征地补偿款分配不公",
+        "petitioners": [{"name": "赵六", "phone": "13600136000"}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["case"]["id"].as_i64().unwrap();
+    let tr = |user: &'static str, body: Value| {
+        call(
+            user,
+            "POST",
+            format!("/api/v1/cases/{id}/transitions"),
+            Some(body),
+        )
+    };
+    assert_eq!(
+        tr("pet", json!({"action": "assign", "department_id": e.dept}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        tr("hand", json!({"action": "sign"})).await.0,
+        StatusCode::OK
+    );
+    let (_, me) = call("lead", "GET", "/api/v1/me".into(), None).await;
+    let lead_id = me["id"].as_i64().or(me["user"]["id"].as_i64()).unwrap();
+    let (_, g) = call("grid", "GET", "/api/v1/me".into(), None).await;
+    let grid_id = g["id"].as_i64().or(g["user"]["id"].as_i64()).unwrap();
+
+    // 领导包案.
+    let lead_path = format!("/api/v1/cases/{id}/lead");
+    let assign = |leader: i64, deadline: &str| json!({"leader_id": leader, "plan": "约谈村委、核对分配方案、两周内答复", "deadline": deadline});
+    let (s, _) = call(
+        "hand",
+        "POST",
+        lead_path.clone(),
+        Some(assign(lead_id, "2021-10-20")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(
+        "pet",
+        "POST",
+        lead_path.clone(),
+        Some(assign(grid_id, "2021-10-20")),
+    )
+    .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "leader_id"),
+        "{v}"
+    );
+    let (s, v) = call(
+        "pet",
+        "POST",
+        lead_path.clone(),
+        Some(assign(lead_id, "2021-09-01")),
+    )
+    .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "deadline"),
+        "{v}"
+    );
+    let (s, v) = call(
+        "pet",
+        "POST",
+        lead_path.clone(),
+        Some(assign(lead_id, "2021-10-20")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["lead"]["leader_name"], "lead 用户");
+    assert_eq!(v["lead"]["due_at"], json!(at("2021-10-21 00:00")));
+    let (s, _) = call(
+        "pet",
+        "POST",
+        lead_path.clone(),
+        Some(assign(lead_id, "2021-10-25")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, mine) = call("lead", "GET", "/api/v1/leads".into(), None).await;
+    assert_eq!(mine[0]["case"]["id"], id);
+    assert_eq!(mine[0]["overdue"], false);
+    e.clock.set(at("2021-10-21 09:00"));
+    let (_, mine) = call("lead", "GET", "/api/v1/leads".into(), None).await;
+    assert_eq!(mine[0]["overdue"], true, "past the 包案 deadline");
+    let later = json!({"deadline": "2021-11-10", "reason": "需协调国土部门核实"});
+    let (s, _) = call(
+        "lead",
+        "POST",
+        format!("{lead_path}/deadline"),
+        Some(later.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "not one's own deadline");
+    let (s, v) = call(
+        "admin",
+        "POST",
+        format!("{lead_path}/deadline"),
+        Some(later),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["overdue"], false);
+    let (s, _) = call(
+        "pet",
+        "POST",
+        format!("{lead_path}/report"),
+        Some(json!({"report": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(
+        "lead",
+        "POST",
+        format!("{lead_path}/report"),
+        Some(json!({"report": "已重新核算，补发差额，信访人息诉"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["lead"]["reported_at"].is_string());
+
+    // 挂牌销号 with the five criteria.
+    let ledger_path = format!("/api/v1/cases/{id}/ledger");
+    let (s, v) = call("pet", "POST", ledger_path.clone(), Some(json!({"owner_department_id": e.dept, "deadline": "2021-11-30", "reason": "群众反映强烈，挂牌督办"}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["ledger"]["criteria"].as_array().unwrap().len(), 5);
+    let (_, list) = call("lead", "GET", "/api/v1/ledger".into(), None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let meet = |user: &'static str, k: &str| {
+        call(
+            user,
+            "POST",
+            format!("{ledger_path}/criteria"),
+            Some(json!({"criterion": k, "note": "已核实"})),
+        )
+    };
+    assert_eq!(meet("hand", "facts_clear").await.0, StatusCode::OK);
+    assert_eq!(meet("hand", "facts_clear").await.0, StatusCode::CONFLICT);
+    let (s, v) = meet("hand", "nonsense").await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "criterion")
+    );
+    assert_eq!(
+        meet("hand2", "problem_solved").await.0,
+        StatusCode::NOT_FOUND,
+        "another department"
+    );
+    let (s, v) = call(
+        "lead",
+        "POST",
+        format!("{ledger_path}/delist"),
+        Some(json!({"note": "核查"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("criteria_unmet")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("群众已满意")
+    );
+    for k in ["handled_properly", "problem_solved", "citizen_satisfied"] {
+        assert_eq!(meet("hand", k).await.0, StatusCode::OK, "{k}");
+    }
+    assert_eq!(meet("pet", "approved").await.0, StatusCode::OK);
+    let (s, v) = call(
+        "lead",
+        "POST",
+        format!("{ledger_path}/delist"),
+        Some(json!({"note": "经核查五项均已达到，同意销号"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["ledger"]["delisted_at"].is_string());
+    let (_, list) = call("lead", "GET", "/api/v1/ledger".into(), None).await;
+    assert!(list.as_array().unwrap().is_empty(), "{list}");
+    let (_, list) = call("lead", "GET", "/api/v1/ledger?all=true".into(), None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, tl) = call("pet", "GET", format!("/api/v1/cases/{id}/timeline"), None).await;
+    let kinds: Vec<&str> = tl
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "lead_assigned",
+        "lead_extended",
+        "lead_reported",
+        "ledger_listed",
+        "ledger_criterion_met",
+        "ledger_delisted",
+    ] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    let (_, m) = call("audit", "GET", "/api/v1/mechanisms".into(), None).await;
+    assert_eq!(m["first_receiver"], true);
+    assert_eq!(m["ledger_criteria"][3]["label"], "群众已满意");
+}
+
+#[tokio::test]
+async fn oversight_on_sqlite() {
+    oversight_flow(sqlite_env().await).await;
+}
+
+#[tokio::test]
+async fn oversight_on_postgres() {
+    if let Some(e) = pg_env("oversight").await {
+        oversight_flow(e).await;
     }
 }

@@ -257,17 +257,56 @@ async fn details_and_repeats<S: Store>(s: S) {
             first.id,
             first.version,
             serde_json::json!({"group_size": 3, "rating": "satisfied"}),
+            CaseMarks {
+                lead_id: Some(t.dispatcher.id),
+                lead_due_at: Some(t0 + Duration::days(30)),
+                ledger_due_at: Some(t0 + Duration::days(20)),
+            },
             ev(t0 + Duration::days(9)),
         )
         .await
         .unwrap();
     assert_eq!(rated.details["rating"], "satisfied");
     assert_eq!(rated.version, first.version + 1);
+    assert_eq!(rated.lead_id, Some(t.dispatcher.id));
+    assert_eq!(rated.ledger_due_at, Some(t0 + Duration::days(20)));
+    // Lists by the leader in charge and by the ledger.
+    let all = CaseFilter {
+        visibility: Visibility {
+            all: true,
+            ..Default::default()
+        },
+        limit: 50,
+        ..Default::default()
+    };
+    let led = s
+        .list_cases(&CaseFilter {
+            lead_id: Some(t.dispatcher.id),
+            ..all.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(led.iter().map(|c| c.id).collect::<Vec<_>>(), vec![first.id]);
+    let listed = CaseFilter {
+        listed: Some(true),
+        ..all.clone()
+    };
+    assert_eq!(s.count_cases(&listed).await.unwrap(), 1);
+    assert_eq!(
+        s.count_cases(&CaseFilter {
+            listed: Some(false),
+            ..all.clone()
+        })
+        .await
+        .unwrap(),
+        2
+    );
     let stale = s
         .set_details(
             first.id,
             first.version,
             serde_json::json!({}),
+            CaseMarks::default(),
             ev(t0 + Duration::days(10)),
         )
         .await;

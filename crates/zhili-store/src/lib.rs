@@ -229,6 +229,32 @@ pub struct CaseRow {
     pub repeat_of: Option<i64>,
     /// The module's own fields (JSON object), `Null` when it has none.
     pub details: serde_json::Value,
+    /// The leader in personal charge (领导包案), and by when it is to be settled while open.
+    pub lead_id: Option<i64>,
+    pub lead_due_at: Option<Timestamp>,
+    /// Put on the tag-and-close ledger (挂牌), to be taken off (销号) by this deadline; it stays
+    /// after 销号, which the details record.
+    pub ledger_due_at: Option<Timestamp>,
+}
+
+/// The marks of oversight on a case that lists are filtered by: who leads it and by when, and
+/// whether (and until when) it is on the ledger. [`Store::set_details`] replaces them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CaseMarks {
+    pub lead_id: Option<i64>,
+    pub lead_due_at: Option<Timestamp>,
+    pub ledger_due_at: Option<Timestamp>,
+}
+
+impl CaseMarks {
+    /// The marks a case has now.
+    pub fn of(c: &CaseRow) -> CaseMarks {
+        CaseMarks {
+            lead_id: c.lead_id,
+            lead_due_at: c.lead_due_at,
+            ledger_due_at: c.ledger_due_at,
+        }
+    }
 }
 
 impl CaseRow {
@@ -402,6 +428,10 @@ pub struct CaseFilter {
     pub kind: Option<String>,
     pub category: Option<String>,
     pub department_id: Option<i64>,
+    /// Cases a leader took personal charge of (领导包案).
+    pub lead_id: Option<i64>,
+    /// Ever put on the tag-and-close ledger (true) or never (false).
+    pub listed: Option<bool>,
     /// Cases under this org node (by path prefix).
     pub node_path: Option<String>,
     /// Only cases whose clocks are overdue (true) or not overdue (false).
@@ -592,13 +622,14 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// How many cases match the filter (its cursor and limit are ignored).
     fn count_cases(&self, f: &CaseFilter) -> impl Future<Output = StoreResult<i64>> + Send;
     fn apply_change(&self, ch: CaseChange) -> impl Future<Output = StoreResult<CaseRow>> + Send;
-    /// Replace a case's module fields and write the event that says why, in one commit; a
-    /// different current version is [`DbError::Stale`].
+    /// Replace a case's module fields and its oversight marks and write the event that says
+    /// why, in one commit; a different current version is [`DbError::Stale`].
     fn set_details(
         &self,
         case_id: i64,
         expected_version: i64,
         details: serde_json::Value,
+        marks: CaseMarks,
         ev: NewEvent,
     ) -> impl Future<Output = StoreResult<CaseRow>> + Send;
     /// Cases of a kind with a party of this person key (newest first, at most 100, merged

@@ -166,7 +166,7 @@ macro_rules! case_columns {
     () => {
         "id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
          node_id, node_path, village_id, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
-         ended_at, updated_at, version, clocks, reworks, returns, merged_into, repeat_of, details"
+         ended_at, updated_at, version, clocks, reworks, returns, merged_into, repeat_of, details, lead_id, lead_due_at, ledger_due_at"
     };
 }
 
@@ -231,6 +231,9 @@ macro_rules! impl_sql_store {
                     returns: r.try_get("returns")?,
                     merged_into: r.try_get("merged_into")?,
                     repeat_of: r.try_get("repeat_of")?,
+                    lead_id: r.try_get("lead_id")?,
+                    lead_due_at: opt_ts(r.try_get("lead_due_at")?),
+                    ledger_due_at: opt_ts(r.try_get("ledger_due_at")?),
                     details: match r.try_get::<Option<String>, _>("details")? {
                         Some(d) => serde_json::from_str(&d)
                             .map_err(|e| DbError::Corrupt(format!("case details: {e}")))?,
@@ -794,6 +797,15 @@ macro_rules! impl_sql_store {
                 if let Some(k) = &f.kind {
                     qb.push(" AND kind = ");
                     qb.push_bind(k.clone());
+                }
+                if let Some(l) = f.lead_id {
+                    qb.push(" AND lead_id = ");
+                    qb.push_bind(l);
+                }
+                match f.listed {
+                    Some(true) => { qb.push(" AND ledger_due_at IS NOT NULL"); }
+                    Some(false) => { qb.push(" AND ledger_due_at IS NULL"); }
+                    None => {}
                 }
                 if let Some(c) = &f.category {
                     qb.push(" AND category = ");
@@ -1446,11 +1458,13 @@ macro_rules! impl_sql_store {
                     case_id: i64,
                     expected_version: i64,
                     details: serde_json::Value,
+                    marks: CaseMarks,
                     ev: NewEvent,
                 ) -> StoreResult<CaseRow> {
                     let mut tx = self.write.begin().await?;
                     let updated = sqlx::query(concat!(
-                        "UPDATE cases SET details = $1, updated_at = $2, version = version + 1 \
+                        "UPDATE cases SET details = $1, updated_at = $2, version = version + 1, \
+                         lead_id = $5, lead_due_at = $6, ledger_due_at = $7 \
                          WHERE id = $3 AND version = $4 RETURNING ",
                         $crate::case_columns!()
                     ))
@@ -1458,6 +1472,9 @@ macro_rules! impl_sql_store {
                     .bind(ms(ev.at))
                     .bind(case_id)
                     .bind(expected_version)
+                    .bind(marks.lead_id)
+                    .bind(marks.lead_due_at.map(ms))
+                    .bind(marks.ledger_due_at.map(ms))
                     .fetch_optional(&mut *tx)
                     .await?;
                     let Some(updated) = updated else {

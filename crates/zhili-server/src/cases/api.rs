@@ -36,6 +36,12 @@ pub struct ListQuery {
     /// `true`: only open cases; `false`: only ended ones.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub open: Option<bool>,
+    /// Cases this leader (user id) took personal charge of (领导包案).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub lead_id: Option<i64>,
+    /// `true`: cases ever put on the tag-and-close ledger (挂牌); `false`: the others.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub listed: Option<bool>,
     /// Received on or after: `YYYY-MM-DD` (China Standard Time) or RFC 3339.
     pub from: Option<String>,
     /// Received before: `YYYY-MM-DD` (that day excluded) or RFC 3339.
@@ -107,6 +113,8 @@ impl ListQuery {
             kind: opt(&self.kind),
             category: opt(&self.category),
             department_id: self.department_id,
+            lead_id: self.lead_id,
+            listed: self.listed,
             node_path,
             overdue: self.overdue,
             clock_status: match opt(&self.deadline_status) {

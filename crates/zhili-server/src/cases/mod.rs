@@ -545,7 +545,10 @@ impl<S: Store> App<S> {
         let to_def = wf.state(&to).expect("validated workflow");
         let (department_id, handler_id) = match t.effect {
             // Back to the unit that first received it (首访负责), if one did; else to nobody.
-            Effect::Return => (first_receiver(&case), None),
+            Effect::Return => (
+                first_receiver(&case).filter(|_| self.mechanisms.first_receiver),
+                None,
+            ),
             _ => {
                 let dept = req.department_id.or(case.department_id);
                 let signer =
@@ -892,6 +895,7 @@ impl<S: Store> App<S> {
                 c.id,
                 c.version,
                 d,
+                zhili_store::CaseMarks::of(&c),
                 NewEvent {
                     kind: "recused".into(),
                     actor_id: Some(who.user.id),

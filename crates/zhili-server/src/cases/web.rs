@@ -550,6 +550,7 @@ struct DetailPage {
     may_link: bool,
     link_kinds: Vec<(&'static str, &'static str)>,
     petition: Option<PetitionBox>,
+    oversight: Option<crate::oversight::web::OversightBox>,
 }
 
 /// What the petition module shows on a case page.
@@ -689,6 +690,21 @@ fn timeline_item<S: Store>(app: &App<S>, names: &Names, kind: &str, e: &EventRow
             ),
         ),
         "recused" => ("回避".into(), format!("{}：{}", s("username"), s("reason"))),
+        "lead_assigned" => (
+            "领导包案".into(),
+            format!("{}：{}", s("leader_name"), s("plan")),
+        ),
+        "lead_extended" => ("包案延期".into(), s("reason")),
+        "lead_reported" => ("包案报结".into(), s("report")),
+        "ledger_listed" => (
+            "挂牌".into(),
+            format!("责任单位 {}：{}", s("owner_name"), s("reason")),
+        ),
+        "ledger_criterion_met" => (
+            "销号条件达标".into(),
+            format!("{}：{}", s("label"), s("note")),
+        ),
+        "ledger_delisted" => ("销号".into(), s("note")),
         "rated" => (
             "信访人评价".into(),
             s("rating")
@@ -872,6 +888,7 @@ pub async fn detail_page<S: Store>(
             .map(|k| (k.as_str(), k.label_zh()))
             .collect(),
         petition: petition_box(app, who, &c, &names).await?,
+        oversight: crate::oversight::web::oversight_box(app, who, &c).await?,
         c: super::api::case_view(app, &c),
     };
     let status = if error.is_some() {
