@@ -76,6 +76,10 @@ pub const WORKFLOW_FILES: &[(&str, &str)] = &[
         "data/workflows/petition.toml",
         include_str!("../../../data/workflows/petition.toml"),
     ),
+    (
+        "data/workflows/risk.toml",
+        include_str!("../../../data/workflows/risk.toml"),
+    ),
 ];
 
 pub fn calendar() -> Calendar {

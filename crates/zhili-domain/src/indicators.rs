@@ -458,10 +458,37 @@ pub fn builtin() -> Vec<IndicatorDef> {
             true,
         )
         .of_kinds(PETITION),
+        // 矛盾风险隐患排查化解 (RULES.md §2): the seed's 183 screened, 180 resolved (98.3%), and
+        // 58 unstable events handled.
+        count("risk_screened", "排查风险数", "Risks screened", Received).of_kinds(RISK),
+        count("risk_resolved", "化解数", "Risks resolved", Closed).of_kinds(RISK),
+        ratio(
+            "risk_resolution_rate",
+            "化解率",
+            "Resolution rate",
+            1,
+            Closed,
+            Received,
+            Unit::Rate,
+            "化解数 / 排查数 (RULES.md §2, the seed's 180/183 = 98.3%)",
+            false,
+        )
+        .of_kinds(RISK),
+        count("unstable_events", "不稳定事件数", "Unstable events", Received)
+            .of_kinds(UNSTABLE),
+        count(
+            "unstable_events_handled",
+            "处置不稳定事件数",
+            "Unstable events handled",
+            Closed,
+        )
+        .of_kinds(UNSTABLE),
     ]
 }
 
 const PETITION: &[&str] = &[crate::petition::KIND];
+const RISK: &[&str] = &[crate::risk::KIND];
+const UNSTABLE: &[&str] = &[crate::risk::EVENT_KIND];
 
 /// A deployment's own formula for an unconfirmed indicator (`indicators.toml`):
 /// `[[indicator]] id = "register_rate", numerator = "registered", denominator = "received",
@@ -548,6 +575,9 @@ mod tests {
         assert!(indicator("petition_closure_rate").applies_to("petition"));
         assert!(!indicator("petition_closure_rate").applies_to("urban"));
         assert!(indicator("closure_rate").applies_to("petition"));
+        // The seed's risks: 183 screened, 180 resolved → 98.36%.
+        let r = Counts::of(&[(Received, 183), (Closed, 180)]);
+        assert_eq!(indicator("risk_resolution_rate").format(&r), "98.36%");
     }
 
     #[test]

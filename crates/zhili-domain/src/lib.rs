@@ -20,6 +20,7 @@ pub mod org;
 pub mod oversight;
 pub mod petition;
 pub mod privacy;
+pub mod risk;
 pub mod text;
 pub mod urban;
 pub mod workflow;

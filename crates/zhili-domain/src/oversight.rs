@@ -27,6 +27,9 @@ pub struct Mechanisms {
     /// 挂牌销号: the ledger's closure criteria; empty turns the ledger off.
     #[serde(default = "five_nots", rename = "ledger_criterion")]
     pub ledger_criteria: Vec<Criterion>,
+    /// The risk grading scheme (风险分级), default 红/黄/绿.
+    #[serde(default = "crate::risk::default_grades", rename = "risk_grade")]
+    pub risk_grades: Vec<crate::risk::Grade>,
 }
 
 fn yes() -> bool {
@@ -57,6 +60,7 @@ impl Default for Mechanisms {
             first_receiver: true,
             leader_ownership: true,
             ledger_criteria: five_nots(),
+            risk_grades: crate::risk::default_grades(),
         }
     }
 }
@@ -74,7 +78,12 @@ impl Mechanisms {
                 return Err(format!("ledger criterion `{}` is defined twice", c.id));
             }
         }
+        crate::risk::check_grades(&m.risk_grades)?;
         Ok(m)
+    }
+
+    pub fn grade(&self, id: &str) -> Option<&crate::risk::Grade> {
+        self.risk_grades.iter().find(|g| g.id == id)
     }
 
     pub fn criterion(&self, id: &str) -> Option<&Criterion> {

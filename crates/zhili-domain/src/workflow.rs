@@ -163,6 +163,8 @@ pub enum Effect {
     Return,
     /// Urging (催办) or formal supervision (督办): no state change, an escalation event.
     Urge,
+    /// A record without a state change: a follow-up visit (跟踪回访), a control measure taken.
+    Record,
     /// A duplicate report merged into the case handling the same matter (合并): it ends here,
     /// linked as its duplicate, counted once in the indicators, its reporter following that case.
     Merge,
@@ -396,11 +398,11 @@ impl Workflow {
                         edges.entry(f.as_str()).or_default().push(to.as_str());
                     }
                 }
-                None if t.effect != Effect::Urge => {
+                None if !matches!(t.effect, Effect::Urge | Effect::Record) => {
                     return Err((
                         quoted(&t.id),
                         format!(
-                            "transition `{}` has no `to` (only effect = \"urge\" may stay)",
+                            "transition `{}` has no `to` (only effect = \"urge\" or \"record\" may stay)",
                             t.id
                         ),
                     ));

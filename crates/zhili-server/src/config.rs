@@ -110,7 +110,9 @@ scan_interval_secs = 60
 # The local working mechanisms (地方工作机制): first_receiver = true (首访负责: an objection hands an
 # item back to the unit that first received it), leader_ownership = true (领导包案), and the
 # tag-and-close ledger's closure criteria (挂牌销号) as [[ledger_criterion]] id = "…", label = "…"
-# (default: 事实已查清, 处理已到位, 问题已解决, 群众已满意, 领导已审批).
+# (default: 事实已查清, 处理已到位, 问题已解决, 群众已满意, 领导已审批), and the risk grading scheme
+# (风险分级) as [[risk_grade]] id = "…", label = "…", color = (a CSS colour), rank = 1.. (higher is more serious;
+# default 红/黄/绿).
 # mechanisms_file = "/etc/zhili/mechanisms.toml"
 "#;
 

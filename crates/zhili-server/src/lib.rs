@@ -17,6 +17,7 @@ pub mod org;
 pub mod oversight;
 pub mod petition;
 pub mod report;
+pub mod risk;
 pub mod urban;
 pub mod web;
 
@@ -248,6 +249,7 @@ impl<S: Store> App<S> {
             .merge(urban::api::routes())
             .merge(petition::api::routes())
             .merge(oversight::api::routes())
+            .merge(risk::api::routes())
             .merge(open311::api::routes())
             .merge(report::api::routes())
             .merge(auth::routes())
@@ -258,6 +260,7 @@ impl<S: Store> App<S> {
             .merge(urban::web::routes())
             .merge(petition::web::routes())
             .merge(oversight::web::routes())
+            .merge(risk::web::routes())
             .route("/metrics", axum::routing::get(metrics::metrics::<S>))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.clone(),

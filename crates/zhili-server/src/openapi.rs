@@ -49,6 +49,8 @@ impl Modify for BearerAuth {
         crate::oversight::api::post_ledger, crate::oversight::api::post_criterion,
         crate::oversight::api::post_delist, crate::oversight::api::list_leads,
         crate::oversight::api::list_ledger, crate::oversight::api::mechanisms,
+        crate::risk::api::post_risk, crate::risk::api::post_grade, crate::risk::api::list_risks,
+        crate::risk::api::grades,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -61,6 +63,7 @@ impl Modify for BearerAuth {
         (name = "open311", description = "Open311 GeoReport v2 at /open311/v2 (XML or JSON by suffix; form-encoded POST with api_key), and the clients that hold keys"),
         (name = "petitions", description = "Petitions (信访): intake, group visits, repeats, documents (文书), recusal (回避), and the petitioner's tracking and rating by number and code"),
         (name = "oversight", description = "Local working mechanisms: leader ownership (领导包案) and the tag-and-close ledger (挂牌销号) with configurable closure criteria"),
+        (name = "risks", description = "Risk screening (矛盾风险隐患排查化解): the register of risks and unstable events, configurable grading, escalation"),
         (name = "geo", description = "Town, village and grid-cell areas (GeoJSON, WGS84) and point lookup"),
     )
 )]
