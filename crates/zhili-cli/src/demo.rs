@@ -36,6 +36,12 @@ pub struct DemoArgs {
     /// How many petitions (信访) the year holds (the seed's town: 541).
     #[arg(long, default_value_t = 541)]
     pub petitions: usize,
+    /// How many risks are screened in the year (the seed's town: 183).
+    #[arg(long, default_value_t = 183)]
+    pub risks: usize,
+    /// How many unstable events happen in the year (the seed's town: 58).
+    #[arg(long, default_value_t = 58)]
+    pub unstable_events: usize,
     /// Seed of the simulation (the same seed makes the same town).
     #[arg(long, default_value_t = 2021)]
     pub seed: u64,
@@ -53,6 +59,8 @@ impl Default for DemoArgs {
             cases: 3000,
             urban: 31_000,
             petitions: 541,
+            risks: 183,
+            unstable_events: 58,
             seed: 2021,
             year: None,
             quiet: false,
@@ -199,6 +207,9 @@ enum Step {
     Act(i64, usize, TransitionRequest, Who),
     ActUrban(i64, usize, TransitionRequest, Who),
     CreatePetition,
+    /// A risk (false) or an unstable event (true).
+    CreateRisk(bool),
+    ActRisk(i64, usize, crate::demo_risk::RStep),
     ActPetition(i64, usize, TransitionRequest, crate::demo_petition::PWho),
 }
 
@@ -503,6 +514,27 @@ pub async fn build<S: Store>(
             made += 1;
         }
     }
+    // Risks: screened in office hours on working days; unstable events at any time.
+    for (n, event) in [(args.risks, false), (args.unstable_events, true)] {
+        let mut made = 0;
+        while made < n {
+            let t = start + Duration::seconds(rng.random_range(0..span_secs));
+            let local = to_local(t);
+            let working = app.calendar.is_working_day(local.date());
+            let hour = chrono::Timelike::hour(&local);
+            if event
+                || rng.random_bool(if working && (9..17).contains(&hour) {
+                    1.0
+                } else {
+                    0.05
+                })
+            {
+                push(&mut queue, &mut steps, t, Step::CreateRisk(event));
+                made += 1;
+            }
+        }
+    }
+    let mut risk_plans: Vec<crate::demo_risk::RiskPlan> = Vec::new();
     let officer = principal(&app, "petition").await?;
     let mut petition_plans: Vec<crate::demo_petition::PetitionPlan> = Vec::new();
     let mut seen_petitioners = crate::demo_petition::Seen::new();
@@ -513,10 +545,12 @@ pub async fn build<S: Store>(
     let mut created = 0usize;
     let mut last_scan = start;
     eprintln!(
-        "building the demo town: {} cases, {} 数字城管 reports and {} petitions from {} to {} …",
+        "building the demo town: {} cases, {} 数字城管 reports, {} petitions, {} risks and {} unstable events from {} to {} …",
         args.cases,
         args.urban,
         args.petitions,
+        args.risks,
+        args.unstable_events,
         to_local(start).date(),
         to_local(end).date()
     );
@@ -608,6 +642,98 @@ pub async fn build<S: Store>(
                     Step::ActPetition(case_id, petition_plans.len() - 1, req, who),
                 );
                 created += 1;
+            }
+            Step::CreateRisk(event) => {
+                let vi = rng.random_range(0..villages.len());
+                let (case_id, plan, (delay, first)) = crate::demo_risk::register(
+                    &app,
+                    &staff.village_workers[vi],
+                    &officer,
+                    staff.leader.user.id,
+                    &villages[vi..=vi],
+                    event,
+                    &mut rng,
+                )
+                .await?;
+                risk_plans.push(plan);
+                push(
+                    &mut queue,
+                    &mut steps,
+                    later(&app, t, delay),
+                    Step::ActRisk(case_id, risk_plans.len() - 1, first),
+                );
+                created += 1;
+            }
+            Step::ActRisk(case_id, i, step) => {
+                use crate::demo_risk::{RStep, RWho};
+                let c = app.store.get_case(case_id).await?;
+                let village = villages
+                    .iter()
+                    .position(|v| c.node_path.starts_with(&v.path))
+                    .unwrap_or(1);
+                match &step {
+                    RStep::Act(req, who) => {
+                        let actor = match who {
+                            RWho::Dispatcher => &staff.dispatcher,
+                            RWho::GridWorker => &staff.village_workers[village],
+                            RWho::Handler => {
+                                let d = depts
+                                    .iter()
+                                    .position(|d| Some(d.id) == c.department_id)
+                                    .unwrap_or(0);
+                                &staff.handlers[d]
+                            }
+                        };
+                        let mut req = req.clone();
+                        if req.action == "control" {
+                            req.department_id =
+                                Some(crate::demo_risk::department(&risk_plans[i], &depts));
+                        }
+                        app.transition(actor, case_id, req).await.map_err(err)?;
+                    }
+                    RStep::Regrade => {
+                        // One grade up; a risk that turns red gets its leader (包保).
+                        let up = match c.details.get("grade").and_then(|g| g.as_str()) {
+                            Some("green") => "yellow",
+                            _ => "red",
+                        };
+                        let row = app
+                            .regrade_risk(
+                                &staff.village_workers[village],
+                                case_id,
+                                zhili_server::risk::GradeRequest {
+                                    grade: up.into(),
+                                    reason: "涉及人数增加，矛盾有激化苗头".into(),
+                                },
+                            )
+                            .await
+                            .map_err(err)?;
+                        if up == "red" {
+                            let due = to_local(t + Duration::days(20)).date();
+                            app.assign_lead(
+                                &officer,
+                                row.id,
+                                zhili_server::oversight::LeadRequest {
+                                    leader_id: staff.leader.user.id,
+                                    plan: "风险升级为红色，领导包保，组织专班化解".into(),
+                                    deadline: due.format("%Y-%m-%d").to_string(),
+                                },
+                            )
+                            .await
+                            .map_err(err)?;
+                        }
+                    }
+                }
+                if let Some((delay, next)) =
+                    crate::demo_risk::next_step(&step, &mut risk_plans[i], &mut rng)
+                {
+                    push(
+                        &mut queue,
+                        &mut steps,
+                        later(&app, t, delay),
+                        Step::ActRisk(case_id, i, next),
+                    );
+                }
             }
             Step::ActPetition(case_id, i, req, who) => {
                 use crate::demo_petition::PWho;

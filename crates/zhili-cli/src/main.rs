@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod demo_petition;
+mod demo_risk;
 mod demo_urban;
 mod geometry;
 

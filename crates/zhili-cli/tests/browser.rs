@@ -1,4 +1,4 @@
-//! The web UI in headless Chromium: `tests/browser/flow.mjs`, `urban.mjs` and `petition.mjs` (node's test runner with
+//! The web UI in headless Chromium: `tests/browser/flow.mjs`, `urban.mjs`, `petition.mjs` and `risk.mjs` (node's test runner with
 //! playwright-core and Debian's chromium) against a real `zhili serve` on the demo town.
 //! Without node, chromium or `tests/browser/node_modules` the test skips with a notice, except
 //! under `CI=true`, where that is a failure. Screenshots go to `target/screenshots/`.
@@ -46,6 +46,10 @@ fn web_ui_in_chromium() {
             "300",
             "--petitions",
             "40",
+            "--risks",
+            "30",
+            "--unstable-events",
+            "10",
             "--quiet",
         ],
         &[],
@@ -78,6 +82,7 @@ fn web_ui_in_chromium() {
             "flow.mjs",
             "urban.mjs",
             "petition.mjs",
+            "risk.mjs",
         ])
         .env("ZHILI_BASE_URL", &server.base)
         .env("ZHILI_SCREENSHOTS", &shots)

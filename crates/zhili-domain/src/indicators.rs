@@ -474,8 +474,13 @@ pub fn builtin() -> Vec<IndicatorDef> {
             false,
         )
         .of_kinds(RISK),
-        count("unstable_events", "不稳定事件数", "Unstable events", Received)
-            .of_kinds(UNSTABLE),
+        count(
+            "unstable_events",
+            "不稳定事件数",
+            "Unstable events",
+            Received,
+        )
+        .of_kinds(UNSTABLE),
         count(
             "unstable_events_handled",
             "处置不稳定事件数",

@@ -551,6 +551,7 @@ struct DetailPage {
     link_kinds: Vec<(&'static str, &'static str)>,
     petition: Option<PetitionBox>,
     oversight: Option<crate::oversight::web::OversightBox>,
+    risk: Option<crate::risk::web::RiskBox>,
 }
 
 /// What the petition module shows on a case page.
@@ -695,6 +696,14 @@ fn timeline_item<S: Store>(app: &App<S>, names: &Names, kind: &str, e: &EventRow
             format!("{}：{}", s("leader_name"), s("plan")),
         ),
         "lead_extended" => ("包案延期".into(), s("reason")),
+        "risk_escalated" => (
+            "风险升级".into(),
+            format!("{} → {}：{}", s("from_label"), s("to_label"), s("reason")),
+        ),
+        "risk_regraded" => (
+            "风险降级".into(),
+            format!("{} → {}：{}", s("from_label"), s("to_label"), s("reason")),
+        ),
         "lead_reported" => ("包案报结".into(), s("report")),
         "ledger_listed" => (
             "挂牌".into(),
@@ -759,6 +768,12 @@ pub async fn detail_page<S: Store>(
         category: match app.urban_subclass(&c.kind, c.category.as_deref()) {
             Some(sub) => format!("{}（{}）", sub.path(), sub.key()),
             None if c.kind == zhili_domain::petition::KIND => crate::petition::category_label(&c),
+            None if crate::risk::is_risk(&c) => c
+                .category
+                .as_deref()
+                .and_then(zhili_domain::risk::category_label)
+                .unwrap_or("—")
+                .to_string(),
             None => c.category.clone().unwrap_or_else(|| "—".into()),
         },
         channel: c.channel.label_zh(),
@@ -889,6 +904,7 @@ pub async fn detail_page<S: Store>(
             .collect(),
         petition: petition_box(app, who, &c, &names).await?,
         oversight: crate::oversight::web::oversight_box(app, who, &c).await?,
+        risk: crate::risk::web::risk_box(app, &c),
         c: super::api::case_view(app, &c),
     };
     let status = if error.is_some() {

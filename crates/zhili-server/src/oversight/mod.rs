@@ -186,7 +186,9 @@ impl<S: Store> App<S> {
             d = serde_json::json!({});
         }
         d["lead"] = serde_json::to_value(&o.lead).map_err(AppError::internal)?;
-        if o.lead.as_ref().is_some_and(|l| l.reported_at.is_none()) && d.get("needs_leader").is_some() {
+        if o.lead.as_ref().is_some_and(|l| l.reported_at.is_none())
+            && d.get("needs_leader").is_some()
+        {
             // A risk waiting for a responsible leader has one now.
             d["needs_leader"] = serde_json::json!(false);
         }

@@ -63,6 +63,8 @@ struct ListPage {
     tabs: Vec<(&'static str, &'static str, i64)>,
     overdue: i64,
     rows: Vec<Row>,
+    /// This year's figures (信访 indicators).
+    figures: Vec<(String, String)>,
 }
 
 async fn list<S: Store>(
@@ -179,6 +181,7 @@ async fn list_page<S: Store>(app: &App<S>, who: &Principal, p: ListParams) -> Ap
         tabs,
         overdue,
         rows,
+        figures: app.module_figures(who, KIND).await?,
     }))
 }
 

@@ -202,6 +202,17 @@ impl<S: Store> App<S> {
             category: q.category.clone().filter(|s| !s.is_empty()),
             kind: q.kind.clone().filter(|s| !s.is_empty()),
         };
+        // The indicators that mean something for the kind asked (a module's own ones with the
+        // general ones), or the general ones alone.
+        let defs: Vec<IndicatorDef> = self
+            .indicator_defs
+            .iter()
+            .filter(|d| match &query.kind {
+                Some(k) => d.applies_to(k),
+                None => d.kinds.is_empty(),
+            })
+            .cloned()
+            .collect();
         let groups = self.store.counts(&query).await?;
         let labels = self.group_labels(group_by).await?;
         let mut total = Counts::default();
@@ -214,12 +225,12 @@ impl<S: Store> App<S> {
                     .as_ref()
                     .map(|k| labels.get(k).cloned().unwrap_or_else(|| k.clone()))
                     .unwrap_or_else(|| "（未指定）".into());
-                row(&self.indicator_defs, g.key.clone(), label, &g.counts)
+                row(&defs, g.key.clone(), label, &g.counts)
             })
             .collect::<Vec<_>>();
         let mut rows = rows;
         if let Some(by) = q.rank_by.as_deref().filter(|s| !s.is_empty()) {
-            if !self.indicator_defs.iter().any(|d| d.id == by) {
+            if !defs.iter().any(|d| d.id == by) {
                 return Err(AppError::invalid(
                     "rank_by",
                     format!("no indicator `{by}` (see /api/v1/indicators/definitions)"),
@@ -241,10 +252,39 @@ impl<S: Store> App<S> {
             to,
             as_of: query.as_of,
             group_by: format!("{group_by:?}").to_lowercase(),
-            definitions: definitions(&self.indicator_defs),
+            definitions: definitions(&defs),
             rows,
-            total: row(&self.indicator_defs, None, "合计".into(), &total),
+            total: row(&defs, None, "合计".into(), &total),
         })
+    }
+
+    /// A module's own figures this year (its indicators, by name and as shown), for the head of
+    /// its pages: the same definitions and counts as the API and the report.
+    pub async fn module_figures(
+        &self,
+        who: &Principal,
+        kind: &str,
+    ) -> AppResult<Vec<(String, String)>> {
+        let r = self
+            .indicators(
+                who,
+                &IndicatorQuery {
+                    kind: Some(kind.into()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        Ok(self
+            .indicator_defs
+            .iter()
+            .filter(|d| !d.kinds.is_empty() && d.applies_to(kind))
+            .map(|d| {
+                (
+                    d.name_zh.to_string(),
+                    r.total.display.get(d.id).cloned().unwrap_or_default(),
+                )
+            })
+            .collect())
     }
 
     async fn group_labels(&self, g: GroupBy) -> AppResult<BTreeMap<String, String>> {

@@ -122,7 +122,10 @@ pub async fn list_risks<S: Store>(
 
 impl<S: Store> App<S> {
     pub async fn risk_register(&self, who: &Principal, q: &RiskQuery) -> AppResult<Vec<RiskView>> {
-        let kind = q.kind.clone().unwrap_or_else(|| zhili_domain::risk::KIND.into());
+        let kind = q
+            .kind
+            .clone()
+            .unwrap_or_else(|| zhili_domain::risk::KIND.into());
         if kind != zhili_domain::risk::KIND && kind != zhili_domain::risk::EVENT_KIND {
             return Err(AppError::invalid("kind", "risk or unstable_event"));
         }
@@ -151,7 +154,9 @@ impl<S: Store> App<S> {
             .collect();
         out.sort_by_key(|v| {
             (
-                v.case.closed_at.is_some() || v.case.state == "cancelled" || v.case.state == "transferred",
+                v.case.closed_at.is_some()
+                    || v.case.state == "cancelled"
+                    || v.case.state == "transferred",
                 !v.needs_leader,
                 std::cmp::Reverse(v.grade.as_ref().map_or(0, |g| g.rank)),
                 std::cmp::Reverse(v.escalations),
@@ -166,7 +171,13 @@ impl<S: Store> App<S> {
 #[utoipa::path(get, path = "/api/v1/risks/grades", tag = "risks",
     responses((status = 200, body = [GradeView])), security(("bearer" = [])))]
 pub async fn grades<S: Store>(State(app): State<App<S>>, _who: Principal) -> Json<Vec<GradeView>> {
-    Json(app.mechanisms.risk_grades.iter().map(GradeView::from).collect())
+    Json(
+        app.mechanisms
+            .risk_grades
+            .iter()
+            .map(GradeView::from)
+            .collect(),
+    )
 }
 
 pub fn routes<S: Store>() -> Router<App<S>> {

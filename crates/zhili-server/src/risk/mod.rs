@@ -89,7 +89,12 @@ pub fn is_risk(c: &CaseRow) -> bool {
 impl<S: Store> App<S> {
     fn grade_of(&self, field: &str, id: &str) -> AppResult<&rules::Grade> {
         self.mechanisms.grade(id.trim()).ok_or_else(|| {
-            let ids: Vec<_> = self.mechanisms.risk_grades.iter().map(|g| g.id.as_str()).collect();
+            let ids: Vec<_> = self
+                .mechanisms
+                .risk_grades
+                .iter()
+                .map(|g| g.id.as_str())
+                .collect();
             AppError::invalid(field, format!("unknown grade `{id}` ({})", ids.join(", ")))
         })
     }
@@ -162,7 +167,11 @@ impl<S: Store> App<S> {
                     kind: req.kind.clone(),
                     category: Some(req.category.trim().into()),
                     channel: req.channel,
-                    priority: if top { Priority::Urgent } else { Priority::Normal },
+                    priority: if top {
+                        Priority::Urgent
+                    } else {
+                        Priority::Normal
+                    },
                     title,
                     content: req.content,
                     address: req.address,
@@ -206,7 +215,12 @@ impl<S: Store> App<S> {
 
     /// A new grade (研判); a rise is an escalation (升级): recorded as such, and a risk that
     /// reaches the most serious grade without a leader in charge is marked as needing one.
-    pub async fn regrade_risk(&self, who: &Principal, id: i64, req: GradeRequest) -> AppResult<CaseRow> {
+    pub async fn regrade_risk(
+        &self,
+        who: &Principal,
+        id: i64,
+        req: GradeRequest,
+    ) -> AppResult<CaseRow> {
         let c = self.case_for(who, id).await?;
         if !is_risk(&c) {
             return Err(AppError::not_found("risk"));
@@ -216,20 +230,33 @@ impl<S: Store> App<S> {
         if !roles.iter().any(|r| {
             matches!(
                 r,
-                Role::Dispatcher | Role::PetitionOfficer | Role::Leader | Role::GridWorker | Role::Admin
+                Role::Dispatcher
+                    | Role::PetitionOfficer
+                    | Role::Leader
+                    | Role::GridWorker
+                    | Role::Admin
             )
         }) {
-            return Err(AppError::forbidden("only the command centre, a grid worker or a leader grades risks"));
+            return Err(AppError::forbidden(
+                "only the command centre, a grid worker or a leader grades risks",
+            ));
         }
         if c.ended_at.is_some() {
-            return Err(AppError::new(axum::http::StatusCode::CONFLICT, "ended", "this risk has ended"));
+            return Err(AppError::new(
+                axum::http::StatusCode::CONFLICT,
+                "ended",
+                "this risk has ended",
+            ));
         }
         let new = self.grade_of("grade", &req.grade)?.clone();
         let reason = text("reason", &req.reason, 1, 1000)?;
         let old = self.risk_grade(&c).cloned().unwrap_or_else(|| new.clone());
         let change = rules::change(&old, &new);
         if change == Change::Same {
-            return Err(AppError::invalid("grade", format!("the risk is {} already", new.label)));
+            return Err(AppError::invalid(
+                "grade",
+                format!("the risk is {} already", new.label),
+            ));
         }
         let top = rules::top(&self.mechanisms.risk_grades).is_some_and(|t| t.id == new.id);
         let led = crate::oversight::oversight_of(&c)
@@ -242,12 +269,17 @@ impl<S: Store> App<S> {
         }
         d["grade"] = serde_json::json!(new.id);
         d["needs_leader"] = serde_json::json!(top && !led);
-        let entry = serde_json::json!({"grade": new.id, "at": now, "by": who.user.id, "reason": reason});
+        let entry =
+            serde_json::json!({"grade": new.id, "at": now, "by": who.user.id, "reason": reason});
         match d.get_mut("grades").and_then(|v| v.as_array_mut()) {
             Some(list) => list.push(entry),
             None => d["grades"] = serde_json::json!([entry]),
         }
-        let kind = if change == Change::Up { "risk_escalated" } else { "risk_regraded" };
+        let kind = if change == Change::Up {
+            "risk_escalated"
+        } else {
+            "risk_regraded"
+        };
         Ok(self
             .store
             .set_details(
