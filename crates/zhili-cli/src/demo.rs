@@ -689,7 +689,7 @@ pub async fn build<S: Store>(
                             req.department_id =
                                 Some(crate::demo_risk::department(&risk_plans[i], &depts));
                         }
-                        app.transition(actor, case_id, req).await.map_err(err)?;
+                        app.transition(actor, case_id, *req).await.map_err(err)?;
                     }
                     RStep::Regrade => {
                         // One grade up; a risk that turns red gets its leader (包保).

@@ -48,7 +48,7 @@ pub enum RWho {
 /// A risk step: an action, or a new grade.
 #[derive(Clone, Debug)]
 pub enum RStep {
-    Act(TransitionRequest, RWho),
+    Act(Box<TransitionRequest>, RWho),
     /// One grade up (升级).
     Regrade,
 }
@@ -65,12 +65,12 @@ pub struct RiskPlan {
 
 const DAY: i64 = 8 * 60;
 
-fn req(a: &str, note: &str) -> TransitionRequest {
-    TransitionRequest {
+fn req(a: &str, note: &str) -> Box<TransitionRequest> {
+    Box::new(TransitionRequest {
         action: a.into(),
         note: Some(note.into()),
         ..Default::default()
-    }
+    })
 }
 
 /// Register one risk (or unstable event) and plan its life.

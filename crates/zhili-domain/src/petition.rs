@@ -537,8 +537,10 @@ mod tests {
         let (open, end) = c.window(at("2021-08-02 12:00")).unwrap();
         assert!(open);
         assert_eq!(local(end), "2021-08-03 00:00");
-        let mut input = TransitionInput::default();
-        input.window = Some((true, local(end)));
+        let mut input = TransitionInput {
+            window: Some((true, local(end))),
+            ..Default::default()
+        };
         let e = wf
             .check(
                 "replied",

@@ -458,7 +458,7 @@ impl<S: Store> App<S> {
                 c.id,
                 c.version,
                 d,
-                zhili_store::CaseMarks::of(&c),
+                zhili_store::CaseMarks::of(c),
                 NewEvent {
                     kind: "rated".into(),
                     actor_id: None,
