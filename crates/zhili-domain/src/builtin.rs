@@ -80,6 +80,18 @@ pub const WORKFLOW_FILES: &[(&str, &str)] = &[
         "data/workflows/risk.toml",
         include_str!("../../../data/workflows/risk.toml"),
     ),
+    (
+        "data/workflows/mediation.toml",
+        include_str!("../../../data/workflows/mediation.toml"),
+    ),
+    (
+        "data/workflows/court_mediation.toml",
+        include_str!("../../../data/workflows/court_mediation.toml"),
+    ),
+    (
+        "data/workflows/labour_arbitration.toml",
+        include_str!("../../../data/workflows/labour_arbitration.toml"),
+    ),
 ];
 
 pub fn calendar() -> Calendar {

@@ -16,6 +16,7 @@ pub mod case;
 pub mod clock;
 pub mod geo;
 pub mod indicators;
+pub mod mediation;
 pub mod org;
 pub mod oversight;
 pub mod petition;

@@ -100,6 +100,8 @@ pub enum Field {
     MergeInto,
     /// A written decision (信访处理意见书, 复查/复核意见书): request, facts, decision, legal basis.
     Letter,
+    /// A mediation agreement (调解协议书): facts, content, manner and deadline of performance.
+    Agreement,
 }
 
 impl Field {
@@ -112,6 +114,7 @@ impl Field {
             Field::Extension => "extension",
             Field::MergeInto => "merge_into",
             Field::Letter => "letter",
+            Field::Agreement => "agreement",
         }
     }
 }

@@ -106,6 +106,9 @@ pub struct TransitionRequest {
     /// For transitions that issue a written decision (信访处理意见书, 复查/复核意见书).
     #[serde(default)]
     pub letter: Option<LetterInput>,
+    /// For a mediation that reaches agreement (调解协议书).
+    #[serde(default)]
+    pub agreement: Option<AgreementInput>,
     #[serde(default)]
     pub attachment_ids: Vec<i64>,
 }
@@ -139,6 +142,35 @@ impl LetterInput {
             basis: self.basis,
         }
         .checked()
+        .map_err(|(field, msg)| AppError::invalid(field, msg))
+    }
+}
+
+/// A mediation agreement (调解协议书, 人民调解法 第28–29条).
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementInput {
+    /// 纠纷的主要事实、争议事项以及各方当事人的责任
+    pub facts: String,
+    /// 调解协议的内容
+    pub content: String,
+    /// 履行方式
+    pub performance: String,
+    /// 履行期限 (`YYYY-MM-DD`)
+    pub deadline: String,
+}
+
+impl AgreementInput {
+    fn checked(self, today: chrono::NaiveDate) -> AppResult<zhili_domain::mediation::Agreement> {
+        let deadline = chrono::NaiveDate::parse_from_str(self.deadline.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::invalid("agreement.deadline", "a date (YYYY-MM-DD)"))?;
+        zhili_domain::mediation::Agreement {
+            facts: self.facts,
+            content: self.content,
+            performance: self.performance,
+            deadline,
+        }
+        .checked(today)
         .map_err(|(field, msg)| AppError::invalid(field, msg))
     }
 }
@@ -495,6 +527,8 @@ impl<S: Store> App<S> {
         let reason = opt_text("reason", &req.reason, 2000)?;
         let letter = req.letter.take().map(LetterInput::checked).transpose()?;
         let now = self.now();
+        let today = zhili_domain::clock::to_local(now).date();
+        let agreement = req.agreement.take().map(|a| a.checked(today)).transpose()?;
         let mut input = TransitionInput {
             has_evidence: !req.attachment_ids.is_empty(),
             extension: req.extension,
@@ -511,6 +545,7 @@ impl<S: Store> App<S> {
             (reason.is_some(), Field::Reason),
             (req.extension.is_some(), Field::Extension),
             (letter.is_some(), Field::Letter),
+            (agreement.is_some(), Field::Agreement),
             (
                 req.merge_into
                     .as_deref()
@@ -580,6 +615,7 @@ impl<S: Store> App<S> {
             "evidence": (!req.attachment_ids.is_empty()).then_some(t.evidence_kind).flatten(),
             "document": t.document,
             "letter": letter,
+            "agreement": agreement,
             "deadline_status": clocks.status(),
             "overall_due_at": clocks.overall_due(),
             "stage_due_at": clocks.stage.map(|c| c.due_at),

@@ -494,6 +494,7 @@ pub struct ActionForm {
     id: String,
     name: String,
     letter: bool,
+    agreement: bool,
     /// Why it may (not) be taken now: the window it needs.
     window_note: String,
     department: bool,
@@ -824,6 +825,7 @@ pub async fn detail_page<S: Store>(
                 id: t.id.clone(),
                 name: t.name.clone(),
                 letter: t.requires.contains(&Field::Letter),
+                agreement: t.requires.contains(&Field::Agreement),
                 window_note: match (t.window, c.clocks.window(app.now())) {
                     (Some(WindowRule::Open), Some((_, end))) => {
                         format!("期限至 {}（within the period）", fmt_time(end))
@@ -1068,6 +1070,14 @@ async fn transition<S: Store>(
                 facts: field_str(&fields, "letter_facts").unwrap_or_default(),
                 decision,
                 basis: field_str(&fields, "letter_basis").unwrap_or_default(),
+            }),
+            agreement: field_str(&fields, "agreement_content").map(|content| {
+                super::AgreementInput {
+                    facts: field_str(&fields, "agreement_facts").unwrap_or_default(),
+                    content,
+                    performance: field_str(&fields, "agreement_performance").unwrap_or_default(),
+                    deadline: field_str(&fields, "agreement_deadline").unwrap_or_default(),
+                }
             }),
             attachment_ids,
         };

@@ -111,6 +111,7 @@ pub async fn env<S: Store>(store: S, dir: TempDir) -> Env<S> {
         ("grid", "grid_worker", Some(village.id), None),
         ("lead", "leader", Some(town.id), None),
         ("pet", "petition_officer", Some(town.id), None),
+        ("med", "mediator", Some(town.id), None),
         ("audit", "auditor", Some(town.id), None),
     ];
     for (name, role, node_id, department_id) in users {
