@@ -51,10 +51,12 @@ pub enum Measure {
     HandleMinutes,
     /// 重复信访数: cases the same person raised before on the same matter (linked `repeat_of`).
     Repeated,
+    /// Sum of the approved per-case subsidies (以案定补), in fen.
+    SubsidyFen,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 18] = [
+    pub const ALL: [Measure; 19] = [
         Measure::Received,
         Measure::Registered,
         Measure::DueForClosing,
@@ -73,6 +75,7 @@ impl Measure {
         Measure::SelfHandled,
         Measure::HandleMinutes,
         Measure::Repeated,
+        Measure::SubsidyFen,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -94,6 +97,7 @@ impl Measure {
             Measure::SelfHandled => "self_handled",
             Measure::HandleMinutes => "handle_minutes",
             Measure::Repeated => "repeated",
+            Measure::SubsidyFen => "subsidy_fen",
         }
     }
 }
@@ -156,6 +160,8 @@ pub enum Unit {
     Rate,
     /// numerator minutes / denominator, shown in hours.
     Hours,
+    /// A sum of money kept in fen, shown in yuan.
+    Yuan,
 }
 
 /// A named formula.
@@ -199,6 +205,7 @@ impl IndicatorDef {
         }?;
         Some(match self.unit {
             Unit::Hours => v / 60.0,
+            Unit::Yuan => v / 100.0,
             _ => v,
         })
     }
@@ -222,6 +229,7 @@ impl IndicatorDef {
             (None, _) => "—".into(),
             (Some(v), Unit::Rate) => format!("{:.2}%", v * 100.0),
             (Some(v), Unit::Hours) => format!("{v:.1}小时"),
+            (Some(v), Unit::Yuan) => format!("¥{v:.2}"),
             (Some(v), Unit::Count) => format!("{v:.0}"),
         }
     }
@@ -488,10 +496,68 @@ pub fn builtin() -> Vec<IndicatorDef> {
             Closed,
         )
         .of_kinds(UNSTABLE),
+        // 人民调解 (RULES.md §4): the seed's 5,656 mediations; 以案定补 per committee and mediator.
+        count("mediation_received", "调解受理数", "Mediations", Registered).of_kinds(MEDIATION),
+        count("mediation_succeeded", "调解成功数", "Succeeded", Closed).of_kinds(MEDIATION),
+        ratio(
+            "mediation_success_rate",
+            "调解成功率",
+            "Success rate",
+            1,
+            Closed,
+            Registered,
+            Unit::Rate,
+            "调解成功数 / 受理数 (practice; ⚠ unconfirmed)",
+            true,
+        )
+        .of_kinds(MEDIATION),
+        IndicatorDef {
+            unit: Unit::Yuan,
+            ..count(
+                "mediation_subsidy",
+                "以案定补金额",
+                "Case subsidies",
+                SubsidyFen,
+            )
+        }
+        .of_kinds(MEDIATION),
+        // 诉前联调: the seed's 248 disputes settled before trial.
+        count(
+            "court_mediation_received",
+            "诉前联调受理数",
+            "Pre-filing mediations",
+            Registered,
+        )
+        .of_kinds(COURT),
+        count(
+            "court_mediation_settled",
+            "诉前化解数",
+            "Settled before trial",
+            Closed,
+        )
+        .of_kinds(COURT),
+        // 劳动争议仲裁: the seed's 443 referrals.
+        count(
+            "arbitration_received",
+            "劳动仲裁受理数",
+            "Arbitration cases",
+            Registered,
+        )
+        .of_kinds(ARBITRATION),
+        count(
+            "arbitration_closed",
+            "仲裁结案数",
+            "Awarded or settled",
+            Closed,
+        )
+        .of_kinds(ARBITRATION),
     ]
 }
 
 const PETITION: &[&str] = &[crate::petition::KIND];
+const MEDIATION: &[&str] = &[crate::mediation::KIND];
+const COURT: &[&str] = &[crate::mediation::COURT_KIND];
+const ARBITRATION: &[&str] = &[crate::mediation::ARBITRATION_KIND];
 const RISK: &[&str] = &[crate::risk::KIND];
 const UNSTABLE: &[&str] = &[crate::risk::EVENT_KIND];
 
@@ -583,6 +649,8 @@ mod tests {
         // The seed's risks: 183 screened, 180 resolved → 98.36%.
         let r = Counts::of(&[(Received, 183), (Closed, 180)]);
         assert_eq!(indicator("risk_resolution_rate").format(&r), "98.36%");
+        let m = Counts::of(&[(SubsidyFen, 123_450)]);
+        assert_eq!(indicator("mediation_subsidy").format(&m), "¥1234.50");
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub struct Mechanisms {
     /// The risk grading scheme (风险分级), default 红/黄/绿.
     #[serde(default = "crate::risk::default_grades", rename = "risk_grade")]
     pub risk_grades: Vec<crate::risk::Grade>,
+    /// The per-case subsidy table (以案定补), ⚠ local amounts.
+    #[serde(
+        default = "crate::mediation::default_subsidy_grades",
+        rename = "subsidy_grade"
+    )]
+    pub subsidy_grades: Vec<crate::mediation::SubsidyGrade>,
 }
 
 fn yes() -> bool {
@@ -61,6 +67,7 @@ impl Default for Mechanisms {
             leader_ownership: true,
             ledger_criteria: five_nots(),
             risk_grades: crate::risk::default_grades(),
+            subsidy_grades: crate::mediation::default_subsidy_grades(),
         }
     }
 }

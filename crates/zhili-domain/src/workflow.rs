@@ -205,6 +205,9 @@ pub struct TransitionDef {
     /// rendered from the transition's record in the timeline.
     #[serde(default)]
     pub document: Option<String>,
+    /// Whoever takes it (as a handler or mediator) becomes the case's handler (签收, 受理).
+    #[serde(default)]
+    pub takes: bool,
 }
 
 /// The cap on extensions (延期): how many, and how much in total.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod geo;
 pub mod jobs;
+pub mod mediation;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;
@@ -250,6 +251,7 @@ impl<S: Store> App<S> {
             .merge(petition::api::routes())
             .merge(oversight::api::routes())
             .merge(risk::api::routes())
+            .merge(mediation::api::routes())
             .merge(open311::api::routes())
             .merge(report::api::routes())
             .merge(auth::routes())

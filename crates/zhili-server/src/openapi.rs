@@ -51,6 +51,10 @@ impl Modify for BearerAuth {
         crate::oversight::api::list_ledger, crate::oversight::api::mechanisms,
         crate::risk::api::post_risk, crate::risk::api::post_grade, crate::risk::api::list_risks,
         crate::risk::api::grades,
+        crate::mediation::api::post_committee, crate::mediation::api::list_committees,
+        crate::mediation::api::post_mediator, crate::mediation::api::subsidy_grades,
+        crate::mediation::api::post_subsidy, crate::mediation::api::post_paid,
+        crate::mediation::api::list_subsidies,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -64,6 +68,7 @@ impl Modify for BearerAuth {
         (name = "petitions", description = "Petitions (信访): intake, group visits, repeats, documents (文书), recusal (回避), and the petitioner's tracking and rating by number and code"),
         (name = "oversight", description = "Local working mechanisms: leader ownership (领导包案) and the tag-and-close ledger (挂牌销号) with configurable closure criteria"),
         (name = "risks", description = "Risk screening (矛盾风险隐患排查化解): the register of risks and unstable events, configurable grading, escalation"),
+        (name = "mediation", description = "People's mediation (人民调解): committees and mediators, the per-case subsidy (以案定补) and its payment ledger; mediation cases run on the case engine (kinds mediation, court_mediation, labour_arbitration)"),
         (name = "geo", description = "Town, village and grid-cell areas (GeoJSON, WGS84) and point lookup"),
     )
 )]

@@ -16,9 +16,93 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
         let e = &e;
         async move { e.call(method, &e.login(user).await, &path, body).await }
     };
+    // A committee of the village: 3–9 members, a chair, at least one woman (第9条).
+    let (_, me) = call("med", "GET", "/api/v1/me".into(), None).await;
+    let med_id = me["id"].as_i64().or(me["user"]["id"].as_i64()).unwrap();
+    let member = |name: &str, gender: &str, chair: bool| json!({"name": name, "gender": gender, "chair": chair});
+    let committee = |members: Vec<Value>| {
+        json!({"node_id": e.village, "code": "twh-luoma", "name": "罗马村人民调解委员会",
+        "term_start": "2021-01-01", "members": members})
+    };
+    for (members, why) in [
+        (
+            vec![member("甲", "female", true), member("乙", "male", false)],
+            "3 to 9",
+        ),
+        (
+            vec![
+                member("甲", "male", true),
+                member("乙", "male", false),
+                member("丙", "male", false),
+            ],
+            "woman",
+        ),
+        (
+            vec![
+                member("甲", "female", false),
+                member("乙", "male", false),
+                member("丙", "male", false),
+            ],
+            "chair",
+        ),
+    ] {
+        let (s, v) = call(
+            "admin",
+            "POST",
+            "/api/v1/mediation/committees".into(),
+            Some(committee(members)),
+        )
+        .await;
+        assert_eq!(
+            (s, err_field(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "members"),
+            "{v}"
+        );
+        assert!(v["error"]["message"].as_str().unwrap().contains(why), "{v}");
+    }
+    let mut ok = vec![
+        member("罗秀英", "female", true),
+        member("陈大文", "male", false),
+        member("李小平", "male", false),
+    ];
+    ok[1]["user_id"] = json!(med_id);
+    let (s, _) = call(
+        "grid",
+        "POST",
+        "/api/v1/mediation/committees".into(),
+        Some(committee(ok.clone())),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, cm) = call(
+        "admin",
+        "POST",
+        "/api/v1/mediation/committees".into(),
+        Some(committee(ok)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cm}");
+    assert_eq!(cm["term_end"], "2023-12-31", "three years");
+    assert_eq!(cm["people"].as_array().unwrap().len(), 3);
+    let committee_dept = cm["department_id"].as_i64().unwrap();
+    let (s, m) = call(
+        "admin",
+        "POST",
+        format!("/api/v1/mediation/committees/{}/mediators", cm["id"]),
+        Some(json!({"name": "何调解", "gender": "女"})),
+    )
+    .await;
+    assert_eq!(
+        (s, m["is_member"].as_bool()),
+        (StatusCode::CREATED, Some(false)),
+        "{m}"
+    );
+    let (_, all) = call("med", "GET", "/api/v1/mediation/committees".into(), None).await;
+    assert_eq!(all[0]["people"].as_array().unwrap().len(), 4);
+
     let new = |kind: &str, title: &str| {
         json!({
-        "kind": kind, "channel": "visit", "node_id": e.village, "title": title,
+        "kind": kind, "channel": "visit", "node_id": e.village, "title": title, "department_id": committee_dept,
         "content": format!("{title}，申请调解"),
         "parties": [{"role": "applicant", "name": "周九", "phone": "13400134000"},
                     {"role": "respondent", "name": "吴十"}]})
@@ -153,6 +237,108 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     // The agreement is in the timeline as the transition's record.
     let (_, tl) = call("med", "GET", format!("/api/v1/cases/{a_id}/timeline"), None).await;
     assert!(tl.to_string().contains("楼上住户赔偿维修费2000元"));
+    let (_, av) = call("med", "GET", format!("/api/v1/cases/{a_id}"), None).await;
+    assert_eq!(av["handler_id"], med_id, "the mediator who accepted it");
+
+    // 以案定补: only for a success, by the grade table, after the case-file review; then paid.
+    let sub = |grade: &str| json!({"grade": grade, "note": "卷宗齐全，审查通过"});
+    let (s, _) = call(
+        "med",
+        "POST",
+        format!("/api/v1/cases/{a_id}/subsidy"),
+        Some(sub("complex")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(
+        "lead",
+        "POST",
+        format!("/api/v1/cases/{r_id}/subsidy"),
+        Some(sub("complex")),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_succeeded")),
+        "{v}"
+    );
+    let (s, v) = call(
+        "lead",
+        "POST",
+        format!("/api/v1/cases/{a_id}/subsidy"),
+        Some(sub("huge")),
+    )
+    .await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "grade")
+    );
+    let (s, v) = call(
+        "lead",
+        "POST",
+        format!("/api/v1/cases/{a_id}/subsidy/paid"),
+        Some(json!({"note": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("not_approved"))
+    );
+    let (s, v) = call(
+        "lead",
+        "POST",
+        format!("/api/v1/cases/{a_id}/subsidy"),
+        Some(sub("complex")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        call(
+            "lead",
+            "POST",
+            format!("/api/v1/cases/{a_id}/subsidy"),
+            Some(sub("simple"))
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    let (_, ledger) = call("lead", "GET", "/api/v1/mediation/subsidies".into(), None).await;
+    assert_eq!(
+        (
+            ledger[0]["amount"].as_str(),
+            ledger[0]["mediator"].as_str(),
+            ledger[0]["committee"].as_str()
+        ),
+        (
+            Some("¥600.00"),
+            Some("med 用户"),
+            Some("罗马村人民调解委员会")
+        ),
+        "{ledger}"
+    );
+    assert!(ledger[0]["paid_at"].is_null());
+    let (s, _) = call(
+        "lead",
+        "POST",
+        format!("/api/v1/cases/{a_id}/subsidy/paid"),
+        Some(json!({"note": "已转账发放"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        call(
+            "lead",
+            "POST",
+            format!("/api/v1/cases/{a_id}/subsidy/paid"),
+            Some(json!({"note": "x"}))
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    let (_, ledger) = call("lead", "GET", "/api/v1/mediation/subsidies".into(), None).await;
+    assert!(ledger[0]["paid_at"].is_string());
 
     // A late application for confirmation is refused.
     let (_, b) = call(
@@ -173,6 +359,49 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
         (s, v["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("window_closed")),
         "{v}"
+    );
+
+    // The committee's and the mediator's figures.
+    let (s, rep) = call(
+        "lead",
+        "GET",
+        "/api/v1/indicators?kind=mediation&from=2021-09-01&to=2022-01-01&group_by=handler".into(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{rep}");
+    let t = &rep["total"]["display"];
+    for (id, v) in [
+        ("mediation_received", "2"),
+        ("mediation_succeeded", "2"),
+        ("mediation_success_rate", "100.00%"),
+        ("mediation_subsidy", "¥600.00"),
+    ] {
+        assert_eq!(t[id], v, "{id}: {t}");
+    }
+    let mine = rep["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "med 用户")
+        .unwrap()
+        .clone();
+    assert_eq!(mine["display"]["mediation_succeeded"], "2", "{mine}");
+    let (_, rep) = call(
+        "lead",
+        "GET",
+        "/api/v1/indicators?kind=mediation&from=2021-09-01&to=2022-01-01&group_by=department"
+            .into(),
+        None,
+    )
+    .await;
+    assert!(
+        rep["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["label"] == "罗马村人民调解委员会"),
+        "{rep}"
     );
 
     // 诉前联调: entrusted Thu 09-30, confirmed within 3 工作日 (10-08, 10-09, 10-11); 30日.

@@ -261,6 +261,7 @@ async fn details_and_repeats<S: Store>(s: S) {
                 lead_id: Some(t.dispatcher.id),
                 lead_due_at: Some(t0 + Duration::days(30)),
                 ledger_due_at: Some(t0 + Duration::days(20)),
+                ..Default::default()
             },
             ev(t0 + Duration::days(9)),
         )

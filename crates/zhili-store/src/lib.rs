@@ -95,6 +95,53 @@ pub struct DepartmentRow {
     pub name: String,
 }
 
+/// A person of a mediation committee: a member (委员, one of them the chair) or a registered
+/// mediator (备案调解员); with a user account when they work in zhili.
+#[derive(Debug, Clone, Serialize)]
+pub struct MediatorRow {
+    pub id: i64,
+    pub committee_id: i64,
+    pub user_id: Option<i64>,
+    pub name: String,
+    /// female or male
+    pub gender: String,
+    pub is_member: bool,
+    pub is_chair: bool,
+    pub registered_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMediator {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub gender: String,
+    pub is_member: bool,
+    pub is_chair: bool,
+}
+
+/// A people's mediation committee (人民调解委员会): a department of its village, with a term.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitteeRow {
+    pub id: i64,
+    pub department: DepartmentRow,
+    /// `YYYY-MM-DD`
+    pub term_start: String,
+    pub term_end: String,
+    pub people: Vec<MediatorRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCommittee {
+    pub node_id: i64,
+    pub code: String,
+    pub name: String,
+    pub term_start: String,
+    pub term_end: String,
+    pub members: Vec<NewMediator>,
+    pub actor_id: Option<i64>,
+    pub at: Timestamp,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct UserRow {
     pub id: i64,
@@ -235,6 +282,9 @@ pub struct CaseRow {
     /// Put on the tag-and-close ledger (挂牌), to be taken off (销号) by this deadline; it stays
     /// after 销号, which the details record.
     pub ledger_due_at: Option<Timestamp>,
+    /// 以案定补: the subsidy approved for the case (fen), and when it was paid.
+    pub subsidy_fen: Option<i64>,
+    pub subsidy_paid_at: Option<Timestamp>,
 }
 
 /// The marks of oversight on a case that lists are filtered by: who leads it and by when, and
@@ -244,6 +294,8 @@ pub struct CaseMarks {
     pub lead_id: Option<i64>,
     pub lead_due_at: Option<Timestamp>,
     pub ledger_due_at: Option<Timestamp>,
+    pub subsidy_fen: Option<i64>,
+    pub subsidy_paid_at: Option<Timestamp>,
 }
 
 impl CaseMarks {
@@ -253,6 +305,8 @@ impl CaseMarks {
             lead_id: c.lead_id,
             lead_due_at: c.lead_due_at,
             ledger_due_at: c.ledger_due_at,
+            subsidy_fen: c.subsidy_fen,
+            subsidy_paid_at: c.subsidy_paid_at,
         }
     }
 }
@@ -432,6 +486,8 @@ pub struct CaseFilter {
     pub lead_id: Option<i64>,
     /// Ever put on the tag-and-close ledger (true) or never (false).
     pub listed: Option<bool>,
+    /// With an approved subsidy (以案定补) (true) or without (false).
+    pub subsidized: Option<bool>,
     /// Cases under this org node (by path prefix).
     pub node_path: Option<String>,
     /// Only cases whose clocks are overdue (true) or not overdue (false).
@@ -463,6 +519,8 @@ pub enum GroupBy {
     Category,
     Kind,
     Month,
+    /// The handler (承办人, the mediator of a mediation).
+    Handler,
 }
 
 impl std::str::FromStr for GroupBy {
@@ -476,9 +534,10 @@ impl std::str::FromStr for GroupBy {
             "category" => GroupBy::Category,
             "kind" => GroupBy::Kind,
             "month" => GroupBy::Month,
+            "handler" => GroupBy::Handler,
             o => {
                 return Err(format!(
-                    "unknown grouping `{o}` (none, node, village, department, category, kind, month)"
+                    "unknown grouping `{o}` (none, node, village, department, category, kind, month, handler)"
                 ));
             }
         })
@@ -632,6 +691,21 @@ pub trait Store: Clone + Send + Sync + 'static {
         marks: CaseMarks,
         ev: NewEvent,
     ) -> impl Future<Output = StoreResult<CaseRow>> + Send;
+    /// Create a mediation committee: its department, the committee and its members, in one
+    /// commit.
+    fn create_committee(
+        &self,
+        c: NewCommittee,
+    ) -> impl Future<Output = StoreResult<CommitteeRow>> + Send;
+    /// Every committee with its people.
+    fn committees(&self) -> impl Future<Output = StoreResult<Vec<CommitteeRow>>> + Send;
+    /// Register (备案) a mediator with a committee.
+    fn add_mediator(
+        &self,
+        committee_id: i64,
+        m: NewMediator,
+        at: Timestamp,
+    ) -> impl Future<Output = StoreResult<MediatorRow>> + Send;
     /// Cases of a kind with a party of this person key (newest first, at most 100, merged
     /// duplicates left out): for repeat detection.
     fn person_cases(

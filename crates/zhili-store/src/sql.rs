@@ -102,6 +102,7 @@ pub fn group_expr(g: GroupBy) -> &'static str {
         GroupBy::Category => "category",
         GroupBy::Kind => "kind",
         GroupBy::Month => "created_month",
+        GroupBy::Handler => "CAST(handler_id AS TEXT)",
     }
 }
 
@@ -153,6 +154,7 @@ pub fn measure_value(m: Measure) -> &'static str {
             "CASE WHEN registered_at IS NULL AND closed_at IS NOT NULL AND closed_at <= {as_of} THEN 1 ELSE 0 END"
         }
         Measure::Repeated => "CASE WHEN repeat_of IS NOT NULL THEN 1 ELSE 0 END",
+        Measure::SubsidyFen => "COALESCE(subsidy_fen, 0)",
         Measure::HandleMinutes => {
             "CASE WHEN handled_at IS NOT NULL AND handled_at <= {as_of} AND dispatched_at IS NOT NULL THEN (handled_at - dispatched_at) / 60000 ELSE 0 END"
         }
@@ -166,7 +168,7 @@ macro_rules! case_columns {
     () => {
         "id, case_no, kind, category, channel, priority, state, title, content, address, lat, lon, \
          node_id, node_path, village_id, department_id, handler_id, created_by, created_at, registered_at, closed_at, \
-         ended_at, updated_at, version, clocks, reworks, returns, merged_into, repeat_of, details, lead_id, lead_due_at, ledger_due_at"
+         ended_at, updated_at, version, clocks, reworks, returns, merged_into, repeat_of, details, lead_id, lead_due_at, ledger_due_at, subsidy_fen, subsidy_paid_at"
     };
 }
 
@@ -234,6 +236,8 @@ macro_rules! impl_sql_store {
                     lead_id: r.try_get("lead_id")?,
                     lead_due_at: opt_ts(r.try_get("lead_due_at")?),
                     ledger_due_at: opt_ts(r.try_get("ledger_due_at")?),
+                    subsidy_fen: r.try_get("subsidy_fen")?,
+                    subsidy_paid_at: opt_ts(r.try_get("subsidy_paid_at")?),
                     details: match r.try_get::<Option<String>, _>("details")? {
                         Some(d) => serde_json::from_str(&d)
                             .map_err(|e| DbError::Corrupt(format!("case details: {e}")))?,
@@ -317,6 +321,37 @@ macro_rules! impl_sql_store {
                     uploaded_by: r.try_get("uploaded_by")?,
                     created_at: ts(r.try_get("created_at")?),
                 })
+            }
+
+            fn mediator_from_row(r: &DbRow) -> StoreResult<MediatorRow> {
+                Ok(MediatorRow {
+                    id: r.try_get("id")?,
+                    committee_id: r.try_get("committee_id")?,
+                    user_id: r.try_get("user_id")?,
+                    name: r.try_get("name")?,
+                    gender: r.try_get("gender")?,
+                    is_member: r.try_get("is_member")?,
+                    is_chair: r.try_get("is_chair")?,
+                    registered_at: ts(r.try_get("registered_at")?),
+                })
+            }
+
+            async fn insert_mediator(conn: &mut Conn, committee_id: i64, m: &NewMediator, at: Timestamp) -> StoreResult<MediatorRow> {
+                let r = sqlx::query(
+                    "INSERT INTO mediators (committee_id, user_id, name, gender, is_member, is_chair, registered_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+                )
+                .bind(committee_id)
+                .bind(m.user_id)
+                .bind(&m.name)
+                .bind(&m.gender)
+                .bind(m.is_member)
+                .bind(m.is_chair)
+                .bind(ms(at))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| DbError::classify(e, "mediator", "user_id"))?;
+                mediator_from_row(&r)
             }
 
             fn party_from_row(r: &DbRow) -> StoreResult<PartyRow> {
@@ -805,6 +840,11 @@ macro_rules! impl_sql_store {
                 match f.listed {
                     Some(true) => { qb.push(" AND ledger_due_at IS NOT NULL"); }
                     Some(false) => { qb.push(" AND ledger_due_at IS NULL"); }
+                    None => {}
+                }
+                match f.subsidized {
+                    Some(true) => { qb.push(" AND subsidy_fen IS NOT NULL"); }
+                    Some(false) => { qb.push(" AND subsidy_fen IS NULL"); }
                     None => {}
                 }
                 if let Some(c) = &f.category {
@@ -1464,7 +1504,7 @@ macro_rules! impl_sql_store {
                     let mut tx = self.write.begin().await?;
                     let updated = sqlx::query(concat!(
                         "UPDATE cases SET details = $1, updated_at = $2, version = version + 1, \
-                         lead_id = $5, lead_due_at = $6, ledger_due_at = $7 \
+                         lead_id = $5, lead_due_at = $6, ledger_due_at = $7, subsidy_fen = $8, subsidy_paid_at = $9 \
                          WHERE id = $3 AND version = $4 RETURNING ",
                         $crate::case_columns!()
                     ))
@@ -1475,6 +1515,8 @@ macro_rules! impl_sql_store {
                     .bind(marks.lead_id)
                     .bind(marks.lead_due_at.map(ms))
                     .bind(marks.ledger_due_at.map(ms))
+                    .bind(marks.subsidy_fen)
+                    .bind(marks.subsidy_paid_at.map(ms))
                     .fetch_optional(&mut *tx)
                     .await?;
                     let Some(updated) = updated else {
@@ -1489,6 +1531,87 @@ macro_rules! impl_sql_store {
                     append(&mut tx, &case_stream(case_id), Some(case_id), &ev).await?;
                     tx.commit().await?;
                     Ok(updated)
+                }
+
+                async fn create_committee(&self, c: NewCommittee) -> StoreResult<CommitteeRow> {
+                    let mut tx = self.write.begin().await?;
+                    node_path(&mut tx, c.node_id, "node_id").await?;
+                    let at = ms(c.at);
+                    let department_id: i64 = sqlx::query(
+                        "INSERT INTO departments (node_id, code, name) VALUES ($1, $2, $3) RETURNING id",
+                    )
+                    .bind(c.node_id)
+                    .bind(&c.code)
+                    .bind(&c.name)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| DbError::classify(e, "department code", "code"))?
+                    .try_get("id")?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO mediation_committees (department_id, term_start, term_end, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(department_id)
+                    .bind(&c.term_start)
+                    .bind(&c.term_end)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    let mut people = Vec::new();
+                    for m in &c.members {
+                        people.push(insert_mediator(&mut tx, id, m, c.at).await?);
+                    }
+                    sys_event(&mut tx, "committee_created", c.actor_id, c.at,
+                        serde_json::json!({"committee_id": id, "department_id": department_id, "name": c.name, "members": people.len()})).await?;
+                    tx.commit().await?;
+                    Ok(CommitteeRow {
+                        id,
+                        department: DepartmentRow { id: department_id, node_id: c.node_id, code: c.code, name: c.name },
+                        term_start: c.term_start,
+                        term_end: c.term_end,
+                        people,
+                    })
+                }
+
+                async fn committees(&self) -> StoreResult<Vec<CommitteeRow>> {
+                    let rows = sqlx::query(
+                        "SELECT m.id, m.term_start, m.term_end, d.id AS department_id, d.node_id, d.code, d.name \
+                         FROM mediation_committees m JOIN departments d ON d.id = m.department_id ORDER BY m.id",
+                    )
+                    .fetch_all(&self.read)
+                    .await?;
+                    let people = sqlx::query("SELECT * FROM mediators ORDER BY id")
+                        .fetch_all(&self.read)
+                        .await?
+                        .iter()
+                        .map(mediator_from_row)
+                        .collect::<StoreResult<Vec<_>>>()?;
+                    rows.iter()
+                        .map(|r| {
+                            let id: i64 = r.try_get("id")?;
+                            Ok(CommitteeRow {
+                                id,
+                                department: DepartmentRow {
+                                    id: r.try_get("department_id")?,
+                                    node_id: r.try_get("node_id")?,
+                                    code: r.try_get("code")?,
+                                    name: r.try_get("name")?,
+                                },
+                                term_start: r.try_get("term_start")?,
+                                term_end: r.try_get("term_end")?,
+                                people: people.iter().filter(|p| p.committee_id == id).cloned().collect(),
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn add_mediator(&self, committee_id: i64, m: NewMediator, at: Timestamp) -> StoreResult<MediatorRow> {
+                    let mut tx = self.write.begin().await?;
+                    let row = insert_mediator(&mut tx, committee_id, &m, at).await?;
+                    sys_event(&mut tx, "mediator_registered", None, at,
+                        serde_json::json!({"committee_id": committee_id, "mediator_id": row.id, "name": row.name})).await?;
+                    tx.commit().await?;
+                    Ok(row)
                 }
 
                 async fn person_cases(&self, kind: &str, person_key: &str) -> StoreResult<Vec<CaseRow>> {

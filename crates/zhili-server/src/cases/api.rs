@@ -115,6 +115,7 @@ impl ListQuery {
             department_id: self.department_id,
             lead_id: self.lead_id,
             listed: self.listed,
+            subsidized: None,
             node_path,
             overdue: self.overdue,
             clock_status: match opt(&self.deadline_status) {

@@ -423,9 +423,10 @@ impl<S: Store> App<S> {
             }
             Err(e) => return Err(e.into()),
         };
+        // Registering in a place, or for one's own department (a mediation committee's mediator).
         let roles = who.roles_in(Scope {
             node_path: &node.path,
-            department_id: None,
+            department_id: req.department_id,
         });
         if !roles.iter().any(|r| r.may_register()) {
             return Err(AppError::forbidden(format!(
@@ -586,8 +587,11 @@ impl<S: Store> App<S> {
             ),
             _ => {
                 let dept = req.department_id.or(case.department_id);
-                let signer =
-                    (t.id == "sign" && roles.contains(&Role::Handler)).then_some(who.user.id);
+                let signer = (t.takes
+                    && roles
+                        .iter()
+                        .any(|r| matches!(r, Role::Handler | Role::Mediator)))
+                .then_some(who.user.id);
                 // A new department means a new handler.
                 let keep = if req.department_id.is_some() && req.department_id != case.department_id
                 {

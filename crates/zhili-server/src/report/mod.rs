@@ -303,6 +303,13 @@ impl<S: Store> App<S> {
                 .into_iter()
                 .map(|d| (d.id.to_string(), d.name))
                 .collect(),
+            GroupBy::Handler => self
+                .store
+                .list_users()
+                .await?
+                .into_iter()
+                .map(|u| (u.id.to_string(), u.display_name))
+                .collect(),
             _ => BTreeMap::new(),
         })
     }
