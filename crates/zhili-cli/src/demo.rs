@@ -42,6 +42,15 @@ pub struct DemoArgs {
     /// How many unstable events happen in the year (the seed's town: 58).
     #[arg(long, default_value_t = 58)]
     pub unstable_events: usize,
+    /// How many people's mediations the year holds (the seed's town: 5,656).
+    #[arg(long, default_value_t = 5656)]
+    pub mediations: usize,
+    /// How many court-linked pre-filing mediations (the seed's town: 248).
+    #[arg(long, default_value_t = 248)]
+    pub court_mediations: usize,
+    /// How many labour-arbitration cases (the seed's town: 443).
+    #[arg(long, default_value_t = 443)]
+    pub arbitrations: usize,
     /// Seed of the simulation (the same seed makes the same town).
     #[arg(long, default_value_t = 2021)]
     pub seed: u64,
@@ -61,6 +70,9 @@ impl Default for DemoArgs {
             petitions: 541,
             risks: 183,
             unstable_events: 58,
+            mediations: 5656,
+            court_mediations: 248,
+            arbitrations: 443,
             seed: 2021,
             year: None,
             quiet: false,
@@ -195,6 +207,9 @@ pub fn err(e: AppError) -> anyhow::Error {
     anyhow::Error::from(e)
 }
 
+/// A working day of office time, in minutes.
+const DAY_MINUTES: i64 = 8 * 60;
+
 /// `minutes` of office time after `t`: staff act in office hours on working days.
 fn later<S: Store>(app: &App<S>, t: Timestamp, minutes: i64) -> Timestamp {
     app.deadlines().add_working_minutes(t, minutes.max(1))
@@ -209,6 +224,8 @@ enum Step {
     CreatePetition,
     /// A risk (false) or an unstable event (true).
     CreateRisk(bool),
+    CreateMediation(crate::demo_mediation::MKind),
+    ActMediation(i64, usize, crate::demo_mediation::MStep),
     ActRisk(i64, usize, crate::demo_risk::RStep),
     ActPetition(i64, usize, TransitionRequest, crate::demo_petition::PWho),
 }
@@ -401,6 +418,13 @@ pub async fn build<S: Store>(
             vec![on_dept("handler", depts[i].id)],
         ));
     }
+    for (code, name) in VILLAGES {
+        specs.push((
+            format!("tm{}", &code[code.len() - 3..]),
+            format!("人民调解员（{name}）"),
+            vec![],
+        ));
+    }
     for (i, (code, name)) in VILLAGES.iter().enumerate() {
         if i != 1 {
             specs.push((
@@ -534,6 +558,51 @@ pub async fn build<S: Store>(
             }
         }
     }
+    // Mediation: a committee in every village; cases in office hours on working days.
+    let mut village_mediators = Vec::new();
+    for (code, _) in VILLAGES {
+        village_mediators.push(principal(&app, &format!("tm{}", &code[code.len() - 3..])).await?);
+    }
+    let committees = crate::demo_mediation::committees(
+        &app,
+        &principal(&app, "admin").await?,
+        &villages,
+        &village_mediators,
+        &to_local(start).date().format("%Y-%m-%d").to_string(),
+        &mut rng,
+    )
+    .await?;
+    // Their accounts now hold the mediator role on their committees.
+    let mut village_mediators = Vec::new();
+    for (code, _) in VILLAGES {
+        village_mediators.push(principal(&app, &format!("tm{}", &code[code.len() - 3..])).await?);
+    }
+    {
+        use crate::demo_mediation::MKind;
+        for (n, kind) in [
+            (args.mediations, MKind::Peoples),
+            (args.court_mediations, MKind::Court),
+            (args.arbitrations, MKind::Arbitration),
+        ] {
+            let mut made = 0;
+            while made < n {
+                let t = start + Duration::seconds(rng.random_range(0..span_secs));
+                let local = to_local(t);
+                let working = app.calendar.is_working_day(local.date());
+                let hour = chrono::Timelike::hour(&local);
+                if rng.random_bool(if working && (9..17).contains(&hour) {
+                    1.0
+                } else {
+                    0.05
+                }) {
+                    push(&mut queue, &mut steps, t, Step::CreateMediation(kind));
+                    made += 1;
+                }
+            }
+        }
+    }
+    let mediator = principal(&app, "mediator").await?;
+    let mut mediation_plans: Vec<(crate::demo_mediation::MPlan, usize)> = Vec::new();
     let mut risk_plans: Vec<crate::demo_risk::RiskPlan> = Vec::new();
     let officer = principal(&app, "petition").await?;
     let mut petition_plans: Vec<crate::demo_petition::PetitionPlan> = Vec::new();
@@ -545,12 +614,15 @@ pub async fn build<S: Store>(
     let mut created = 0usize;
     let mut last_scan = start;
     eprintln!(
-        "building the demo town: {} cases, {} 数字城管 reports, {} petitions, {} risks and {} unstable events from {} to {} …",
+        "building the demo town: {} cases, {} 数字城管 reports, {} petitions, {} risks, {} unstable events, {} mediations, {} pre-filing mediations and {} arbitrations from {} to {} …",
         args.cases,
         args.urban,
         args.petitions,
         args.risks,
         args.unstable_events,
+        args.mediations,
+        args.court_mediations,
+        args.arbitrations,
         to_local(start).date(),
         to_local(end).date()
     );
@@ -732,6 +804,87 @@ pub async fn build<S: Store>(
                         &mut steps,
                         later(&app, t, delay),
                         Step::ActRisk(case_id, i, next),
+                    );
+                }
+            }
+            Step::CreateMediation(kind) => {
+                use crate::demo_mediation::MKind;
+                let vi = rng.random_range(0..villages.len());
+                let (who, committee) = match kind {
+                    MKind::Arbitration => (&mediator, None),
+                    _ => (&village_mediators[vi], Some(committees[vi])),
+                };
+                let (case_id, plan, (delay, first)) = crate::demo_mediation::register(
+                    &app,
+                    who,
+                    &villages[vi],
+                    committee,
+                    kind,
+                    &mut rng,
+                )
+                .await?;
+                mediation_plans.push((plan, vi));
+                push(
+                    &mut queue,
+                    &mut steps,
+                    later(&app, t, delay),
+                    Step::ActMediation(case_id, mediation_plans.len() - 1, first),
+                );
+                created += 1;
+                if created.is_multiple_of(2000) {
+                    eprintln!("  {created} cases …");
+                }
+            }
+            Step::ActMediation(case_id, i, step) => {
+                use crate::demo_mediation::{MKind, MStep, MWho};
+                let (plan, vi) = &mut mediation_plans[i];
+                let own = match plan.kind {
+                    MKind::Arbitration => &mediator,
+                    _ => &village_mediators[*vi],
+                };
+                let next = match &step {
+                    MStep::Act(req, who) => {
+                        let actor = match who {
+                            MWho::Mediator => own,
+                            MWho::Leader => &staff.leader,
+                        };
+                        app.transition(actor, case_id, (**req).clone())
+                            .await
+                            .map_err(err)?;
+                        crate::demo_mediation::next_step(&step, plan, to_local(t).date(), &mut rng)
+                    }
+                    MStep::Subsidy => {
+                        // 以案定补: reviewed and approved, most paid; then the performance.
+                        app.approve_subsidy(
+                            &staff.leader,
+                            case_id,
+                            zhili_server::mediation::SubsidyRequest {
+                                grade: crate::demo_mediation::subsidy_grade(&mut rng).into(),
+                                note: "卷宗齐全，调解协议合法有效，审查通过".into(),
+                            },
+                        )
+                        .await
+                        .map_err(err)?;
+                        if rng.random_bool(0.85) {
+                            app.pay_subsidy(
+                                &staff.leader,
+                                case_id,
+                                zhili_server::mediation::PaidRequest {
+                                    note: "已按月汇总发放".into(),
+                                },
+                            )
+                            .await
+                            .map_err(err)?;
+                        }
+                        Some((DAY_MINUTES, crate::demo_mediation::performed()))
+                    }
+                };
+                if let Some((delay, next)) = next {
+                    push(
+                        &mut queue,
+                        &mut steps,
+                        later(&app, t, delay),
+                        Step::ActMediation(case_id, i, next),
                     );
                 }
             }

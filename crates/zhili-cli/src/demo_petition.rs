@@ -370,7 +370,7 @@ pub fn next_step(action: &str, plan: &mut PetitionPlan, rng: &mut ChaCha8Rng) ->
                     "request_rereview"
                 };
                 (
-                    days(rng, 5, 18),
+                    days(rng, 3, 12),
                     with_reason(a, "信访人对处理意见不服，在法定期限内提出申请"),
                     PWho::Officer,
                 )

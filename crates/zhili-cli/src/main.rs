@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod demo_mediation;
 mod demo_petition;
 mod demo_risk;
 mod demo_urban;

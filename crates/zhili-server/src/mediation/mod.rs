@@ -373,7 +373,7 @@ impl<S: Store> App<S> {
             .list_cases(&zhili_store::CaseFilter {
                 visibility: who.visibility(),
                 subsidized: Some(true),
-                limit: 1000,
+                limit: 10_000,
                 ..Default::default()
             })
             .await?;
