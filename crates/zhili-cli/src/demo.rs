@@ -207,6 +207,25 @@ pub fn err(e: AppError) -> anyhow::Error {
     anyhow::Error::from(e)
 }
 
+/// A random time of the period when people come to an office: in office hours on working days,
+/// and now and then outside them.
+fn office_time<S: Store>(
+    app: &App<S>,
+    rng: &mut ChaCha8Rng,
+    start: Timestamp,
+    span_secs: i64,
+) -> Timestamp {
+    loop {
+        let t = start + Duration::seconds(rng.random_range(0..span_secs));
+        let local = to_local(t);
+        let open = app.calendar.is_working_day(local.date())
+            && (9..17).contains(&chrono::Timelike::hour(&local));
+        if rng.random_bool(if open { 1.0 } else { 0.05 }) {
+            return t;
+        }
+    }
+}
+
 /// A working day of office time, in minutes.
 const DAY_MINUTES: i64 = 8 * 60;
 
@@ -523,40 +542,18 @@ pub async fn build<S: Store>(
         }
     }
     // Petitions (信访): letters and visits in office hours on working days, the web at any time.
-    let mut made = 0;
-    while made < args.petitions {
-        let t = start + Duration::seconds(rng.random_range(0..span_secs));
-        let local = to_local(t);
-        let working = app.calendar.is_working_day(local.date());
-        let hour = chrono::Timelike::hour(&local);
-        if rng.random_bool(if working && (9..17).contains(&hour) {
-            1.0
-        } else {
-            0.05
-        }) {
-            push(&mut queue, &mut steps, t, Step::CreatePetition);
-            made += 1;
-        }
+    for _ in 0..args.petitions {
+        let t = office_time(&app, &mut rng, start, span_secs);
+        push(&mut queue, &mut steps, t, Step::CreatePetition);
     }
     // Risks: screened in office hours on working days; unstable events at any time.
-    for (n, event) in [(args.risks, false), (args.unstable_events, true)] {
-        let mut made = 0;
-        while made < n {
-            let t = start + Duration::seconds(rng.random_range(0..span_secs));
-            let local = to_local(t);
-            let working = app.calendar.is_working_day(local.date());
-            let hour = chrono::Timelike::hour(&local);
-            if event
-                || rng.random_bool(if working && (9..17).contains(&hour) {
-                    1.0
-                } else {
-                    0.05
-                })
-            {
-                push(&mut queue, &mut steps, t, Step::CreateRisk(event));
-                made += 1;
-            }
-        }
+    for _ in 0..args.risks {
+        let t = office_time(&app, &mut rng, start, span_secs);
+        push(&mut queue, &mut steps, t, Step::CreateRisk(false));
+    }
+    for _ in 0..args.unstable_events {
+        let t = start + Duration::seconds(rng.random_range(0..span_secs));
+        push(&mut queue, &mut steps, t, Step::CreateRisk(true));
     }
     // Mediation: a committee in every village; cases in office hours on working days.
     let mut village_mediators = Vec::new();
@@ -584,20 +581,9 @@ pub async fn build<S: Store>(
             (args.court_mediations, MKind::Court),
             (args.arbitrations, MKind::Arbitration),
         ] {
-            let mut made = 0;
-            while made < n {
-                let t = start + Duration::seconds(rng.random_range(0..span_secs));
-                let local = to_local(t);
-                let working = app.calendar.is_working_day(local.date());
-                let hour = chrono::Timelike::hour(&local);
-                if rng.random_bool(if working && (9..17).contains(&hour) {
-                    1.0
-                } else {
-                    0.05
-                }) {
-                    push(&mut queue, &mut steps, t, Step::CreateMediation(kind));
-                    made += 1;
-                }
+            for _ in 0..n {
+                let t = office_time(&app, &mut rng, start, span_secs);
+                push(&mut queue, &mut steps, t, Step::CreateMediation(kind));
             }
         }
     }

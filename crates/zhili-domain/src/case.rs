@@ -651,15 +651,10 @@ impl CaseClocks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{OfficeHours, from_local, to_local};
-    use chrono::{Duration, NaiveDateTime};
+    use crate::clock::OfficeHours;
+    use chrono::Duration;
 
-    fn at(s: &str) -> Timestamp {
-        from_local(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
-    }
-    fn local(t: Timestamp) -> String {
-        to_local(t).format("%Y-%m-%d %H:%M").to_string()
-    }
+    use crate::testdata::{at, local};
 
     #[test]
     fn case_numbers() {

@@ -28,7 +28,21 @@ pub mod workflow;
 
 #[cfg(test)]
 mod testdata {
+    use crate::clock::{Timestamp, from_local, to_local};
+
     pub fn calendar() -> crate::calendar::Calendar {
         crate::builtin::calendar()
+    }
+
+    /// A local (UTC+8) time written `2021-09-29 16:00`.
+    pub fn at(s: &str) -> Timestamp {
+        from_local(
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("a local time"),
+        )
+    }
+
+    /// A time as local `2021-09-29 16:00`.
+    pub fn local(t: Timestamp) -> String {
+        to_local(t).format("%Y-%m-%d %H:%M").to_string()
     }
 }

@@ -153,17 +153,11 @@ pub fn yuan(fen: i64) -> String {
 mod tests {
     use super::*;
     use crate::case::CaseClocks;
-    use crate::clock::{Deadlines, OfficeHours, Timestamp, from_local, to_local};
+    use crate::clock::{Deadlines, OfficeHours};
     use crate::org::Role;
     use crate::workflow::{Field, TransitionError, TransitionInput};
-    use chrono::NaiveDateTime;
 
-    fn at(s: &str) -> Timestamp {
-        from_local(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
-    }
-    fn local(t: Timestamp) -> String {
-        to_local(t).format("%Y-%m-%d %H:%M").to_string()
-    }
+    use crate::testdata::{at, local};
 
     #[test]
     fn committees_and_subsidies() {

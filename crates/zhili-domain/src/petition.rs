@@ -303,16 +303,10 @@ pub fn may_rate(state: &str) -> bool {
 mod tests {
     use super::*;
     use crate::case::{CaseClocks, Channel};
-    use crate::clock::{ClockStatus, Deadlines, OfficeHours, Timestamp, from_local, to_local};
+    use crate::clock::{ClockStatus, Deadlines, OfficeHours};
     use crate::workflow::{Field, TransitionError, TransitionInput};
-    use chrono::NaiveDateTime;
 
-    fn at(s: &str) -> Timestamp {
-        from_local(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
-    }
-    fn local(t: Timestamp) -> String {
-        to_local(t).format("%Y-%m-%d %H:%M").to_string()
-    }
+    use crate::testdata::{at, local};
 
     #[test]
     fn groups_choose_at_most_five_representatives() {

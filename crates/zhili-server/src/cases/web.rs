@@ -1022,12 +1022,25 @@ async fn recusal<S: Store>(
         Ok(())
     }
     .await;
+    back_to_case(&app, &who, id, "", result, "回避未登记").await
+}
+
+/// After a form on a case's page: back to the page (at `anchor`), or the page again with what
+/// went wrong; a case the user may not see is an error page.
+pub(crate) async fn back_to_case<S: Store>(
+    app: &App<S>,
+    who: &Principal,
+    id: i64,
+    anchor: &str,
+    result: AppResult<()>,
+    failed: &str,
+) -> Response {
     match result {
-        Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Ok(()) => Redirect::to(&format!("/cases/{id}{anchor}")).into_response(),
         Err(e) if e.status == StatusCode::NOT_FOUND => {
-            WebError(e, Some(Layout::new(&who, "work"))).into_response()
+            WebError(e, Some(Layout::new(who, "work"))).into_response()
         }
-        Err(e) => detail_page(&app, &who, id, Some(format!("回避未登记：{}", e.message)))
+        Err(e) => detail_page(app, who, id, Some(format!("{failed}：{}", e.message)))
             .await
             .unwrap_or_else(|e| e.into_response()),
     }
@@ -1123,15 +1136,7 @@ async fn link<S: Store>(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
-            WebError(e, Some(Layout::new(&who, "work"))).into_response()
-        }
-        Err(e) => detail_page(&app, &who, id, Some(format!("关联未完成：{}", e.message)))
-            .await
-            .unwrap_or_else(|e| e.into_response()),
-    }
+    back_to_case(&app, &who, id, "", result, "关联未完成").await
 }
 
 #[derive(Deserialize)]

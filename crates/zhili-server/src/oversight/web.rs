@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use zhili_domain::org::Role;
@@ -191,17 +191,7 @@ async fn act<S: Store>(
         }
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/cases/{id}#oversight")).into_response(),
-        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
-            WebError(e, Some(Layout::new(&who, "petitions"))).into_response()
-        }
-        Err(e) => {
-            crate::cases::web::detail_page(&app, &who, id, Some(format!("未完成：{}", e.message)))
-                .await
-                .unwrap_or_else(|e| e.into_response())
-        }
-    }
+    crate::cases::web::back_to_case(&app, &who, id, "#oversight", result, "未完成").await
 }
 
 pub struct Row {

@@ -315,17 +315,7 @@ async fn regrade<S: Store>(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/cases/{id}")).into_response(),
-        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
-            WebError(e, Some(Layout::new(&who, "risks"))).into_response()
-        }
-        Err(e) => {
-            crate::cases::web::detail_page(&app, &who, id, Some(format!("未完成：{}", e.message)))
-                .await
-                .unwrap_or_else(|e| e.into_response())
-        }
-    }
+    crate::cases::web::back_to_case(&app, &who, id, "", result, "未完成").await
 }
 
 /// What a case page shows of a risk.
