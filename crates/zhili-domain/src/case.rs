@@ -83,22 +83,6 @@ impl Channel {
     }
 }
 
-macro_rules! parse_by_as_str {
-    ($t:ty, $what:literal) => {
-        impl FromStr for $t {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                <$t>::ALL
-                    .into_iter()
-                    .find(|x| x.as_str() == s)
-                    .ok_or_else(|| {
-                        let all: Vec<_> = <$t>::ALL.iter().map(|x| x.as_str()).collect();
-                        format!(concat!("unknown ", $what, " `{}` ({})"), s, all.join(", "))
-                    })
-            }
-        }
-    };
-}
 parse_by_as_str!(Channel, "channel");
 parse_by_as_str!(Priority, "priority");
 

@@ -9,6 +9,24 @@
 //! - [`indicators`]: named formulas
 //! - [`petition`]: petitions (信访): categories, decisions, documents, repeats
 
+/// `FromStr` for an enum with `ALL` and `as_str()`: the error lists the known values.
+macro_rules! parse_by_as_str {
+    ($t:ty, $what:literal) => {
+        impl FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                <$t>::ALL
+                    .into_iter()
+                    .find(|x| x.as_str() == s)
+                    .ok_or_else(|| {
+                        let all: Vec<_> = <$t>::ALL.iter().map(|x| x.as_str()).collect();
+                        format!(concat!("unknown ", $what, " `{}` ({})"), s, all.join(", "))
+                    })
+            }
+        }
+    };
+}
+
 pub mod audit;
 pub mod builtin;
 pub mod calendar;

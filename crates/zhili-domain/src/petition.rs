@@ -81,25 +81,9 @@ impl Decision {
     }
 }
 
-macro_rules! parse_all {
-    ($t:ty, $what:literal) => {
-        impl FromStr for $t {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                <$t>::ALL
-                    .into_iter()
-                    .find(|x| x.as_str() == s)
-                    .ok_or_else(|| {
-                        let all: Vec<_> = <$t>::ALL.iter().map(|x| x.as_str()).collect();
-                        format!(concat!("unknown ", $what, " `{}` ({})"), s, all.join(", "))
-                    })
-            }
-        }
-    };
-}
-parse_all!(Category, "category");
-parse_all!(Decision, "decision");
-parse_all!(Rating, "rating");
+parse_by_as_str!(Category, "category");
+parse_by_as_str!(Decision, "decision");
+parse_by_as_str!(Rating, "rating");
 
 /// The written documents (文书) a petition produces, by the `document` of its transitions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
