@@ -9,22 +9,22 @@ use rand_chacha::ChaCha8Rng;
 use zhili_domain::case::Channel;
 use zhili_server::App;
 use zhili_server::auth::Principal;
-use zhili_server::cases::{AgreementInput, CreateCaseRequest, PartyInput, TransitionRequest};
-use zhili_server::mediation::{CommitteeRequest, PersonInput};
+use zhili_server::cases::{AgreementInput, PartyInput, TransitionRequest};
+use zhili_server::mediation::{CommitteeRequest, MediationRequest, PersonInput};
 use zhili_store::{NodeRow, Store};
 
 use crate::demo::{GIVEN, SURNAMES, err};
 
-/// Disputes: title, what was agreed.
-const DISPUTES: &[(&str, &str)] = &[
-    ("邻里漏水纠纷", "责任方承担维修费用"),
-    ("宅基地边界纠纷", "双方按原界址确认边界"),
-    ("民间借贷纠纷", "借款人分期归还借款"),
-    ("婚姻家庭纠纷", "双方和好，互相尊重"),
-    ("劳务报酬纠纷", "雇主支付拖欠报酬"),
-    ("交通事故赔偿纠纷", "肇事方一次性赔偿医疗费"),
-    ("物业服务纠纷", "业主补交物业费，物业整改服务"),
-    ("租赁合同纠纷", "退还押金，解除租赁"),
+/// Disputes: title, what is agreed, the kind of dispute (`zhili_domain::mediation::CATEGORIES`).
+const DISPUTES: &[(&str, &str, &str)] = &[
+    ("邻里漏水纠纷", "责任方承担维修费用", "neighbour"),
+    ("宅基地边界纠纷", "双方按原界址确认边界", "homestead_land"),
+    ("民间借贷纠纷", "借款人分期归还借款", "debt"),
+    ("婚姻家庭纠纷", "双方和好，互相尊重", "marriage_family"),
+    ("劳务报酬纠纷", "雇主支付拖欠报酬", "labour"),
+    ("交通事故赔偿纠纷", "肇事方一次性赔偿医疗费", "traffic"),
+    ("物业服务纠纷", "业主补交物业费，物业整改服务", "property"),
+    ("租赁合同纠纷", "退还押金，解除租赁", "contract"),
 ];
 
 /// Which kind a case is.
@@ -147,7 +147,7 @@ pub async fn register<S: Store>(
     rng: &mut ChaCha8Rng,
 ) -> Result<(i64, MPlan, (i64, MStep))> {
     let dispute = rng.random_range(0..DISPUTES.len());
-    let (title, _) = DISPUTES[dispute];
+    let (title, _, category) = DISPUTES[dispute];
     let name = |rng: &mut ChaCha8Rng| {
         format!(
             "{}{}",
@@ -160,23 +160,33 @@ pub async fn register<S: Store>(
         _ => title,
     };
     let c = app
-        .create_case(
+        .register_mediation(
             mediator,
-            CreateCaseRequest {
+            MediationRequest {
                 kind: kind.as_str().into(),
-                category: None,
+                // Most come by a party's application; some the committee takes up itself.
+                start: (kind == MKind::Peoples).then(|| {
+                    if rng.random_bool(0.85) {
+                        "application"
+                    } else {
+                        "committee"
+                    }
+                    .to_string()
+                }),
+                category: Some(match kind {
+                    MKind::Arbitration => "labour",
+                    _ => category,
+                }
+                .into()),
                 channel: if rng.random_bool(0.6) {
                     Channel::Visit
                 } else {
                     Channel::Phone
                 },
-                priority: zhili_domain::case::Priority::Normal,
                 title: title.into(),
                 content: format!("{}申请调解：{}", village.name, title),
                 address: None,
-                lat: None,
-                lon: None,
-                node_id: Some(village.id),
+                node_id: village.id,
                 department_id: committee,
                 parties: vec![
                     PartyInput {
@@ -198,8 +208,7 @@ pub async fn register<S: Store>(
             },
         )
         .await
-        .map_err(err)?
-        .case;
+        .map_err(err)?;
     let roll = rng.random_range(0..100);
     let end = match kind {
         MKind::Peoples => match roll {
@@ -253,7 +262,7 @@ fn agreement(
     today: chrono::NaiveDate,
     rng: &mut ChaCha8Rng,
 ) -> Box<TransitionRequest> {
-    let (title, content) = DISPUTES[plan.dispute];
+    let (title, content, _) = DISPUTES[plan.dispute];
     Box::new(TransitionRequest {
         action: "succeed".into(),
         agreement: Some(AgreementInput {

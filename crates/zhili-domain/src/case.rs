@@ -162,6 +162,20 @@ impl LinkKind {
 parse_by_as_str!(LinkKind, "link kind");
 
 /// The Chinese label of a party's role; unknown roles are shown as they are.
+/// A party's role as a case of this kind names it: in a mediation the other side is the
+/// respondent (被申请人), elsewhere the one complained about (被反映人).
+pub fn party_role_label_in<'a>(kind: &str, role: &'a str) -> &'a str {
+    let mediation = [
+        crate::mediation::KIND,
+        crate::mediation::COURT_KIND,
+        crate::mediation::ARBITRATION_KIND,
+    ];
+    match role {
+        "respondent" if mediation.contains(&kind) => "被申请人",
+        other => party_role_label(other),
+    }
+}
+
 pub fn party_role_label(role: &str) -> &str {
     match role {
         "complainant" => "反映人",

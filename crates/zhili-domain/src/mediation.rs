@@ -1,8 +1,10 @@
 //! People's mediation (人民调解, 人民调解法 2010), court-linked pre-filing mediation (诉前联调, 人民法院
 //! 在线调解规则 2021) and labour-arbitration referrals (劳动争议调解仲裁法): committees, the
-//! agreement (调解协议书), what a failed mediation tells the parties, and the per-case subsidy
+//! agreement (调解协议书), how a case starts, and the per-case subsidy
 //! (以案定补). Sources: RULES.md §4. The workflows with their clocks are data:
 //! `data/workflows/mediation.toml`, `court_mediation.toml`, `labour_arbitration.toml`.
+
+use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -54,6 +56,64 @@ pub enum Start {
     Committee,
 }
 
+impl Start {
+    pub const ALL: [Start; 2] = [Start::Application, Start::Committee];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Start::Application => "application",
+            Start::Committee => "committee",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Start::Application => "当事人申请",
+            Start::Committee => "调委会主动调解",
+        }
+    }
+}
+
+parse_by_as_str!(Start, "start");
+
+/// The kinds of dispute (纠纷类型) as the mediation statistics count them.
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("marriage_family", "婚姻家庭纠纷"),
+    ("neighbour", "邻里纠纷"),
+    ("homestead_land", "宅基地及土地纠纷"),
+    ("debt", "民间借贷纠纷"),
+    ("contract", "合同纠纷"),
+    ("labour", "劳动争议"),
+    ("damages", "损害赔偿纠纷"),
+    ("traffic", "道路交通事故纠纷"),
+    ("property", "物业纠纷"),
+    ("other", "其他纠纷"),
+];
+
+pub fn category_label(id: &str) -> Option<&'static str> {
+    CATEGORIES.iter().find(|c| c.0 == id).map(|c| c.1)
+}
+
+/// A dispute has parties on both sides: at least one applicant (申请人) — or, when the committee
+/// takes it up, one party — and one other party (被申请人).
+pub fn check_parties(start: Start, roles: &[&str]) -> Result<(), String> {
+    if roles.len() < 2 {
+        return Err("a dispute has at least two parties".into());
+    }
+    let has = |r: &str| roles.contains(&r);
+    if start == Start::Application && !has("applicant") {
+        return Err("an application names its applicant (申请人)".into());
+    }
+    if !has("respondent") {
+        return Err("a dispute names the other party (被申请人, role `respondent`)".into());
+    }
+    Ok(())
+}
+
+/// The transition's document that is the agreement (调解协议书, 第28–29条).
+pub const AGREEMENT_DOCUMENT: &str = "mediation_agreement";
+pub const AGREEMENT_TITLE: &str = "人民调解协议书";
+/// What the agreement tells the parties (第31、33条).
+pub const AGREEMENT_EFFECT: &str = "本协议自双方当事人签名（盖章）、人民调解员签名并加盖人民调解委员会印章之日起生效，具有法律约束力，当事人应当按照约定履行。双方当事人可以自本协议生效之日起三十日内共同向人民法院申请司法确认。";
+
 /// The written agreement (调解协议书, 第28–29条): the facts, issues and responsibilities, what was
 /// agreed, and how and by when it is performed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,10 +156,6 @@ impl Agreement {
         })
     }
 }
-
-/// What the parties are told when mediation fails (第26条).
-pub const FAILURE_ROUTES: &str =
-    "调解不成的，当事人可以依法通过仲裁、行政、司法等途径维护自己的权利。";
 
 /// One grade of the per-case subsidy table (以案定补): by difficulty, people and amount at stake.
 /// The amounts are local (RULES.md §4.4 ⚠: Qingxi's own not found).
@@ -200,6 +256,39 @@ mod tests {
             ..a
         };
         assert_eq!(late.checked(today).unwrap_err().0, "agreement.deadline");
+    }
+
+    #[test]
+    fn how_a_case_starts_and_who_is_in_it() {
+        assert_eq!("committee".parse::<Start>(), Ok(Start::Committee));
+        assert!(
+            "court"
+                .parse::<Start>()
+                .unwrap_err()
+                .contains("application")
+        );
+        assert!(check_parties(Start::Application, &["applicant", "respondent"]).is_ok());
+        assert!(check_parties(Start::Application, &["applicant"]).is_err());
+        assert!(
+            check_parties(Start::Application, &["respondent", "respondent"])
+                .unwrap_err()
+                .contains("申请人")
+        );
+        // The committee takes up a dispute nobody applied for: both sides are parties.
+        assert!(check_parties(Start::Committee, &["party", "respondent"]).is_ok());
+        assert!(check_parties(Start::Committee, &["party", "party"]).is_err());
+        // A failed mediation tells the parties their routes (第26条): the workflow says so.
+        let wf = crate::builtin::workflows();
+        for (kind, routes) in [(KIND, "仲裁、行政、司法"), (COURT_KIND, "立案")] {
+            let fail = wf
+                .for_kind(kind)
+                .unwrap()
+                .transitions
+                .iter()
+                .find(|t| t.id == "fail")
+                .unwrap();
+            assert!(fail.notice.as_deref().unwrap().contains(routes), "{kind}");
+        }
     }
 
     /// 人民调解: the month to settle (⚠ 司法部规定), the 30日 to apply for judicial confirmation

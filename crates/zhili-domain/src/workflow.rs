@@ -208,6 +208,10 @@ pub struct TransitionDef {
     /// Whoever takes it (as a handler or mediator) becomes the case's handler (签收, 受理).
     #[serde(default)]
     pub takes: bool,
+    /// What the parties must be told when it is taken (告知), e.g. the routes left after a
+    /// failed mediation (人民调解法 第26条); recorded with the transition and shown to them.
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 /// The cap on extensions (延期): how many, and how much in total.

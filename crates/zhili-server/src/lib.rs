@@ -6,6 +6,7 @@ pub mod blobs;
 pub mod cases;
 pub mod config;
 pub mod crypto;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod geo;
@@ -249,6 +250,7 @@ impl<S: Store> App<S> {
             .merge(geo::api::routes())
             .merge(urban::api::routes())
             .merge(petition::api::routes())
+            .merge(documents::api::routes())
             .merge(oversight::api::routes())
             .merge(risk::api::routes())
             .merge(mediation::api::routes())

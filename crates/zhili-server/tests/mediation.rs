@@ -101,12 +101,76 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     assert_eq!(all[0]["people"].as_array().unwrap().len(), 4);
 
     let new = |kind: &str, title: &str| {
-        json!({
+        let mut v = json!({
         "kind": kind, "channel": "visit", "node_id": e.village, "title": title, "department_id": committee_dept,
-        "content": format!("{title}，申请调解"),
-        "parties": [{"role": "applicant", "name": "周九", "phone": "13400134000"},
-                    {"role": "respondent", "name": "吴十"}]})
+        "content": format!("{title}，申请调解"), "category": "neighbour",
+        "parties": [{"role": "applicant", "name": "周九", "phone": "13400134000",
+                     "id_number": "441900199001011231", "address": "罗马村一巷3号"},
+                    {"role": "respondent", "name": "吴十"}]});
+        if kind == "mediation" {
+            v["start"] = json!("application");
+        }
+        v
     };
+
+    // Intake (登记): how it started, both sides, the kind of dispute; each error names its field.
+    let mut generic = new("mediation", "邻里纠纷");
+    generic.as_object_mut().unwrap().remove("start");
+    let (s, v) = call("med", "POST", "/api/v1/cases".into(), Some(generic)).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "kind"),
+        "{v}"
+    );
+    for (change, field) in [
+        (json!({"start": null}), "start"),
+        (json!({"start": "court"}), "start"),
+        (
+            json!({"kind": "court_mediation", "start": "committee"}),
+            "start",
+        ),
+        (json!({"category": "weather"}), "category"),
+        (
+            json!({"parties": [{"role": "applicant", "name": "周九"}]}),
+            "parties",
+        ),
+        (
+            json!({"parties": [{"role": "applicant", "name": "周九"}, {"role": "applicant", "name": "周十"}]}),
+            "parties",
+        ),
+        (json!({"kind": "divorce"}), "kind"),
+        (json!({"department_id": null}), "department_id"),
+    ] {
+        let mut body = new("mediation", "邻里纠纷");
+        for (k, v) in change.as_object().unwrap() {
+            if v.is_null() {
+                body.as_object_mut().unwrap().remove(k);
+            } else {
+                body[k] = v.clone();
+            }
+        }
+        let (s, v) = call("med", "POST", "/api/v1/mediations".into(), Some(body)).await;
+        assert_eq!(
+            (s, err_field(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, field),
+            "{change}: {v}"
+        );
+    }
+    // The committee takes a dispute up itself (主动调解): both sides are parties.
+    let mut own = new("mediation", "山林界址纠纷");
+    own["start"] = json!("committee");
+    own["parties"] = json!([{"role": "party", "name": "甲"}, {"role": "respondent", "name": "乙"}]);
+    let (s, v) = call("med", "POST", "/api/v1/mediations".into(), Some(own)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["start"].as_str(), v["start_label"].as_str()),
+        (Some("committee"), Some("调委会主动调解"))
+    );
+    assert_eq!(v["committee"], "罗马村人民调解委员会");
+    let own_id = v["id"].as_i64().unwrap();
+    assert_eq!(v["category_label"], "邻里纠纷");
+    let (_, cats) = call("med", "GET", "/api/v1/mediation/categories".into(), None).await;
+    assert!(cats.as_array().unwrap().len() >= 8, "{cats}");
     let tr = |id: i64, body: Value| {
         call(
             "med",
@@ -120,7 +184,7 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     let (s, a) = call(
         "med",
         "POST",
-        "/api/v1/cases".into(),
+        "/api/v1/mediations".into(),
         Some(new("mediation", "邻里漏水纠纷")),
     )
     .await;
@@ -133,7 +197,7 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     let (_, r) = call(
         "med",
         "POST",
-        "/api/v1/cases".into(),
+        "/api/v1/mediations".into(),
         Some(new("mediation", "借款纠纷")),
     )
     .await;
@@ -237,6 +301,50 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     // The agreement is in the timeline as the transition's record.
     let (_, tl) = call("med", "GET", format!("/api/v1/cases/{a_id}/timeline"), None).await;
     assert!(tl.to_string().contains("楼上住户赔偿维修费2000元"));
+    // …and issued as the 调解协议书 (.docx): parties masked unless revealed by a mediator, logged.
+    let (_, m) = call("med", "GET", format!("/api/v1/mediations/{a_id}"), None).await;
+    assert_eq!(m["start_label"], "当事人申请", "{m}");
+    assert_eq!(m["documents"][0]["kind"], "mediation_agreement", "{m}");
+    assert_eq!(m["documents"][0]["title"], "人民调解协议书");
+    let url = m["documents"][0]["url"].as_str().unwrap().to_string();
+    let (s, masked) = e.get_bytes("med", &url).await;
+    assert_eq!(s, StatusCode::OK);
+    let xml = docx_text(&masked);
+    for part in [
+        "人民调解协议书",
+        "罗马村人民调解委员会",
+        "被申请人：吴*",
+        "楼上住户赔偿维修费2000元",
+        "一次性转账支付",
+        "2021年10月31日前",
+        "三十日内共同向人民法院申请司法确认",
+        "人民调解员（签名）：med 用户",
+    ] {
+        assert!(xml.contains(part), "{part}: {xml}");
+    }
+    assert!(!xml.contains("周九") && !xml.contains("441900199001011231"));
+    let (s, clear) = e.get_bytes("med", &format!("{url}?reveal=true")).await;
+    assert_eq!(s, StatusCode::OK);
+    let xml = docx_text(&clear);
+    assert!(
+        xml.contains("申请人：周九，身份证号码：441900199001011231，住所：罗马村一巷3号"),
+        "{xml}"
+    );
+    for user in ["audit", "grid", "hand"] {
+        let (s, _) = e.get_bytes(user, &format!("{url}?reveal=true")).await;
+        assert!(
+            s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+            "{user}: {s}"
+        );
+    }
+    let (_, tl) = call("med", "GET", format!("/api/v1/cases/{a_id}/timeline"), None).await;
+    assert!(
+        tl.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "personal_data_revealed" && e["data"]["by"] == "med"),
+        "the reveal is logged"
+    );
     let (_, av) = call("med", "GET", format!("/api/v1/cases/{a_id}"), None).await;
     assert_eq!(av["handler_id"], med_id, "the mediator who accepted it");
 
@@ -344,7 +452,7 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     let (_, b) = call(
         "med",
         "POST",
-        "/api/v1/cases".into(),
+        "/api/v1/mediations".into(),
         Some(new("mediation", "买卖合同纠纷")),
     )
     .await;
@@ -409,7 +517,7 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     let (s, c) = call(
         "med",
         "POST",
-        "/api/v1/cases".into(),
+        "/api/v1/mediations".into(),
         Some(new("court_mediation", "物业服务合同纠纷")),
     )
     .await;
@@ -429,13 +537,43 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
         (StatusCode::OK, Some("failed")),
         "{v}"
     );
+    let (_, m) = call("med", "GET", format!("/api/v1/mediations/{c_id}"), None).await;
+    assert_eq!(m["start_label"], "法院委派", "{m}");
+    assert!(m["notice"].as_str().unwrap().contains("立案"), "{m}");
+    // A failed people's mediation tells the parties the routes left to them (第26条).
+    tr(own_id, json!({"action": "accept"})).await;
+    let (s, v) = tr(
+        own_id,
+        json!({"action": "fail", "reason": "双方分歧较大，调解不成"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, m) = call("med", "GET", format!("/api/v1/mediations/{own_id}"), None).await;
+    assert!(
+        m["notice"]
+            .as_str()
+            .unwrap()
+            .contains("仲裁、行政、司法等途径"),
+        "{m}"
+    );
+    let (_, tl) = call(
+        "med",
+        "GET",
+        format!("/api/v1/cases/{own_id}/timeline"),
+        None,
+    )
+    .await;
+    assert!(
+        tl.to_string().contains("仲裁、行政、司法等途径"),
+        "recorded with the step"
+    );
 
     // 劳动争议仲裁: applied Fri 04-30 before 劳动节: acceptance by 05-06; award 45日.
     e.clock.set(at("2021-04-30 10:00"));
     let (s, d) = call(
         "med",
         "POST",
-        "/api/v1/cases".into(),
+        "/api/v1/mediations".into(),
         Some(new("labour_arbitration", "解除劳动合同经济补偿")),
     )
     .await;

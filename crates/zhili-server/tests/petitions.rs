@@ -360,17 +360,7 @@ async fn petition_flow<S: Store>(e: Env<S>) {
     let url = docs[1]["url"].as_str().unwrap().to_string();
     let get_doc = |user: &'static str, u: String| {
         let e = &e;
-        async move {
-            let token = e.login(user).await;
-            let r = e
-                .http
-                .get(format!("{}{u}", e.base))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
-            (r.status(), r.bytes().await.unwrap().to_vec())
-        }
+        async move { e.get_bytes(user, &u).await }
     };
     let (s, masked) = get_doc("hand", url.clone()).await;
     assert_eq!(s, StatusCode::OK);
@@ -671,18 +661,6 @@ async fn petition_flow<S: Store>(e: Env<S>) {
     ] {
         assert_eq!(t[id], v, "{id}: {t}");
     }
-}
-
-/// The text of a .docx: its `word/document.xml`.
-fn docx_text(bytes: &[u8]) -> String {
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a .docx is a zip");
-    let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .expect("word/document.xml")
-        .read_to_string(&mut xml)
-        .unwrap();
-    xml
 }
 
 #[tokio::test]

@@ -350,6 +350,12 @@ impl<S: Store> App<S> {
         who: &Principal,
         req: CreateCaseRequest,
     ) -> AppResult<zhili_store::CreatedCase> {
+        if crate::mediation::KINDS.contains(&req.kind.trim()) {
+            return Err(AppError::invalid(
+                "kind",
+                "a mediation is registered with POST /api/v1/mediations (how it started, both parties)",
+            ));
+        }
         self.create_case_with(who, req, CaseExtra::default()).await
     }
 
@@ -618,6 +624,7 @@ impl<S: Store> App<S> {
             "attachment_ids": req.attachment_ids,
             "evidence": (!req.attachment_ids.is_empty()).then_some(t.evidence_kind).flatten(),
             "document": t.document,
+            "notice": t.notice,
             "letter": letter,
             "agreement": agreement,
             "deadline_status": clocks.status(),

@@ -563,7 +563,7 @@ pub struct PetitionBox {
     rating: String,
     window: String,
     recused: Vec<(String, String)>,
-    documents: Vec<crate::petition::DocumentRef>,
+    documents: Vec<crate::documents::DocumentRef>,
     /// The user may mark staff as recused (回避).
     may_recuse: bool,
     users: Vec<(i64, String)>,
@@ -653,6 +653,9 @@ fn timeline_item<S: Store>(app: &App<S>, names: &Names, kind: &str, e: &EventRow
                 .and_then(|v| v.parse::<zhili_domain::petition::Decision>().ok())
             {
                 parts.push(format!("处理意见：{}", dec.label_zh()));
+            }
+            if !s("notice").is_empty() {
+                parts.push(format!("已告知当事人：{}", s("notice")));
             }
             (s("action_name"), parts.join("；"))
         }
@@ -789,7 +792,7 @@ pub async fn detail_page<S: Store>(
             .iter()
             .map(|p| PartyRowView {
                 id: p.id,
-                role: zhili_domain::case::party_role_label(&p.role).to_string(),
+                role: zhili_domain::case::party_role_label_in(&c.kind, &p.role).to_string(),
                 name: p.name_masked.clone(),
                 phone: p.phone_masked.clone().unwrap_or_default(),
                 id_number: p.id_number_masked.clone().unwrap_or_default(),
@@ -983,7 +986,7 @@ async fn petition_box<S: Store>(
                 (g("username"), g("reason"))
             })
             .collect(),
-        documents: crate::petition::documents_of(c, &app.store.timeline(c.id).await?),
+        documents: crate::documents::documents_of(c, &app.store.timeline(c.id).await?),
         may_recuse,
         users: if may_recuse {
             app.store
@@ -1183,6 +1186,10 @@ async fn reveal<S: Store>(
     }
     match app.reveal_party(&who, id, pid).await {
         Ok(p) => {
+            let kind = match app.case_for(&who, id).await {
+                Ok(c) => c.kind,
+                Err(e) => return e.into_response(),
+            };
             let esc = |s: &str| {
                 s.replace('&', "&amp;")
                     .replace('<', "&lt;")
@@ -1192,7 +1199,7 @@ async fn reveal<S: Store>(
             Html(format!(
                 "<tr id=\"party-{}\" class=\"revealed\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"notice\">已记录查看</td></tr>",
                 p.id,
-                esc(zhili_domain::case::party_role_label(&p.role)),
+                esc(zhili_domain::case::party_role_label_in(&kind, &p.role)),
                 esc(&p.name),
                 esc(p.phone.as_deref().unwrap_or_default()),
                 esc(p.id_number.as_deref().unwrap_or_default()),

@@ -9,7 +9,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use zhili_store::{CommitteeRow, MediatorRow, Store};
 
-use super::{CommitteeRequest, PaidRequest, PersonInput, SubsidyRequest, SubsidyRow};
+use super::{
+    CommitteeRequest, KINDS, MediationFacts, MediationRequest, PaidRequest, PersonInput,
+    SubsidyRequest, SubsidyRow,
+};
 use crate::App;
 use crate::auth::Principal;
 use crate::cases::api::{CaseDetail, detail};
@@ -64,6 +67,81 @@ impl From<&CommitteeRow> for CommitteeView {
             people: c.people.iter().map(PersonView::from).collect(),
         }
     }
+}
+
+/// A mediation case with what the mediation module keeps beside it.
+#[derive(Serialize, ToSchema)]
+pub struct MediationDetail {
+    #[serde(flatten)]
+    pub detail: CaseDetail,
+    #[serde(flatten)]
+    pub facts: MediationFacts,
+}
+
+async fn mediation_detail<S: Store>(
+    app: &App<S>,
+    who: &Principal,
+    c: &zhili_store::CaseRow,
+) -> AppResult<MediationDetail> {
+    Ok(MediationDetail {
+        facts: app.mediation_facts(who, c).await?,
+        detail: detail(app, who, c).await?,
+    })
+}
+
+/// Register a dispute for mediation (登记): how it started (当事人申请 or 调委会主动调解, 第17条),
+/// the parties on both sides (encrypted, masked), the committee.
+#[utoipa::path(post, path = "/api/v1/mediations", tag = "mediation", request_body = MediationRequest,
+    responses((status = 201, body = MediationDetail), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn post_mediation<S: Store>(
+    State(app): State<App<S>>,
+    who: Principal,
+    ApiJson(req): ApiJson<MediationRequest>,
+) -> AppResult<(StatusCode, Json<MediationDetail>)> {
+    let c = app.register_mediation(&who, req).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(mediation_detail(&app, &who, &c).await?),
+    ))
+}
+
+/// One mediation case (人民调解, 诉前联调 or 劳动争议仲裁).
+#[utoipa::path(get, path = "/api/v1/mediations/{id}", tag = "mediation", params(("id" = i64, Path)),
+    responses((status = 200, body = MediationDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_mediation<S: Store>(
+    State(app): State<App<S>>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<MediationDetail>> {
+    let c = app.case_for(&who, id).await?;
+    if !KINDS.contains(&c.kind.as_str()) {
+        return Err(crate::error::AppError::not_found("mediation"));
+    }
+    Ok(Json(mediation_detail(&app, &who, &c).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryView {
+    pub id: &'static str,
+    pub label: &'static str,
+}
+
+/// The kinds of dispute (纠纷类型).
+#[utoipa::path(get, path = "/api/v1/mediation/categories", tag = "mediation",
+    responses((status = 200, body = [CategoryView])), security(("bearer" = [])))]
+pub async fn categories<S: Store>(
+    State(_app): State<App<S>>,
+    _who: Principal,
+) -> Json<Vec<CategoryView>> {
+    Json(
+        zhili_domain::mediation::CATEGORIES
+            .iter()
+            .map(|(id, label)| CategoryView { id, label })
+            .collect(),
+    )
 }
 
 /// Set up a people's mediation committee (admin or leader over the place).
@@ -194,6 +272,9 @@ pub fn routes<S: Store>() -> Router<App<S>> {
             "/api/v1/mediation/committees/{id}/mediators",
             post(post_mediator::<S>),
         )
+        .route("/api/v1/mediations", post(post_mediation::<S>))
+        .route("/api/v1/mediations/{id}", get(get_mediation::<S>))
+        .route("/api/v1/mediation/categories", get(categories::<S>))
         .route("/api/v1/mediation/subsidy-grades", get(subsidy_grades::<S>))
         .route("/api/v1/mediation/subsidies", get(list_subsidies::<S>))
         .route("/api/v1/cases/{id}/subsidy", post(post_subsidy::<S>))

@@ -5,10 +5,11 @@
 
 pub mod api;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use zhili_domain::mediation::{self as rules, Gender};
+use zhili_domain::case::{Channel, Priority};
+use zhili_domain::mediation::{self as rules, Gender, Start};
 use zhili_domain::org::Role;
 use zhili_store::{
     CaseMarks, CaseRow, CommitteeRow, DbError, MediatorRow, NewCommittee, NewEvent, NewMediator,
@@ -17,7 +18,8 @@ use zhili_store::{
 
 use crate::App;
 use crate::auth::Principal;
-use crate::cases::{check_not_recused, scope_of, text};
+use crate::cases::{CaseExtra, CreateCaseRequest, PartyInput, check_not_recused, scope_of, text};
+use crate::documents::{DocumentRef, documents_of};
 use crate::error::{AppError, AppResult};
 
 /// A committee member or registered mediator.
@@ -47,6 +49,45 @@ pub struct CommitteeRequest {
     pub term_start: String,
     /// 3–9 members with a chair and at least one woman (第9条).
     pub members: Vec<PersonInput>,
+}
+
+/// A dispute registered for mediation (登记).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediationRequest {
+    /// mediation (人民调解, the default), court_mediation (诉前联调: entrusted by the court) or
+    /// labour_arbitration (劳动争议仲裁)
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// People's mediation only: application (当事人申请) or committee (调委会主动调解, 第17条).
+    #[serde(default)]
+    pub start: Option<String>,
+    /// visit, phone, letter, web …
+    #[schema(value_type = String, example = "visit")]
+    pub channel: Channel,
+    /// The kind of dispute (`GET /api/v1/mediation/categories`).
+    #[serde(default)]
+    pub category: Option<String>,
+    pub title: String,
+    /// The dispute and what is asked.
+    pub content: String,
+    /// The village or community the dispute is in.
+    pub node_id: i64,
+    /// The committee (its department) that mediates; for court-linked mediation and arbitration
+    /// the unit, if not the town.
+    #[serde(default)]
+    pub department_id: Option<i64>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// At least two: the applicant(s) (`applicant`) — or, taken up by the committee, a party
+    /// (`party`) — and the other side (`respondent`). Encrypted at rest.
+    pub parties: Vec<PartyInput>,
+    #[serde(default)]
+    pub attachment_ids: Vec<i64>,
+}
+
+fn default_kind() -> String {
+    rules::KIND.into()
 }
 
 /// The subsidy for a successful case: its grade, after the case file (卷宗) is reviewed.
@@ -83,6 +124,42 @@ fn gender_str(g: Gender) -> &'static str {
     }
 }
 
+/// What the mediation module keeps beside the case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MediationFacts {
+    /// application or committee (people's mediation)
+    pub start: Option<String>,
+    /// 当事人申请 / 调委会主动调解 / 法院委派 / 当事人申请仲裁
+    pub start_label: String,
+    /// The kind of dispute.
+    pub category_label: String,
+    /// The committee or unit that mediates.
+    pub committee: String,
+    /// What the parties were told when it failed: the routes left to them (第26条).
+    pub notice: Option<String>,
+    /// While the judicial-confirmation period (30日, 第33条) runs, when it ends.
+    pub window_ends_at: Option<DateTime<Utc>>,
+    pub window_open: Option<bool>,
+    pub subsidy: Option<SubsidyView>,
+    /// The caller may see the parties in clear (each reveal logged).
+    pub may_reveal: bool,
+    pub documents: Vec<DocumentRef>,
+}
+
+/// A case's subsidy (以案定补).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubsidyView {
+    pub grade: String,
+    pub label: String,
+    pub amount_fen: i64,
+    /// ¥ as shown
+    pub amount: String,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+/// The kinds this module registers.
+pub const KINDS: [&str; 3] = [rules::KIND, rules::COURT_KIND, rules::ARBITRATION_KIND];
+
 pub fn is_mediation(c: &CaseRow) -> bool {
     c.kind == rules::KIND || c.kind == rules::COURT_KIND
 }
@@ -104,6 +181,135 @@ pub struct SubsidyRow {
 }
 
 impl<S: Store> App<S> {
+    /// The mediation facts of a case, from its row and timeline.
+    pub async fn mediation_facts(&self, who: &Principal, c: &CaseRow) -> AppResult<MediationFacts> {
+        let timeline = self.store.timeline(c.id).await?;
+        let start = c.details.get("start").and_then(|v| v.as_str());
+        let window = c.clocks.window(self.now());
+        let sub = &c.details["subsidy"];
+        let committee = match c.department_id {
+            Some(d) => self
+                .store
+                .list_departments()
+                .await?
+                .into_iter()
+                .find(|x| x.id == d)
+                .map(|x| x.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        Ok(MediationFacts {
+            start: start.map(String::from),
+            start_label: match (c.kind.as_str(), start.and_then(|s| s.parse::<Start>().ok())) {
+                (_, Some(s)) => s.label_zh().into(),
+                (rules::COURT_KIND, None) => "法院委派".into(),
+                (rules::ARBITRATION_KIND, None) => "当事人申请仲裁".into(),
+                _ => "—".into(),
+            },
+            category_label: c
+                .category
+                .as_deref()
+                .map(|k| rules::category_label(k).unwrap_or(k).to_string())
+                .unwrap_or_else(|| "—".into()),
+            committee,
+            notice: timeline
+                .iter()
+                .rev()
+                .find_map(|e| e.data.get("notice").and_then(|v| v.as_str()))
+                .map(String::from),
+            window_ends_at: window.map(|w| w.1),
+            window_open: window.map(|w| w.0),
+            subsidy: c.subsidy_fen.map(|fen| SubsidyView {
+                grade: sub["grade"].as_str().unwrap_or_default().into(),
+                label: sub["label"].as_str().unwrap_or_default().into(),
+                amount_fen: fen,
+                amount: rules::yuan(fen),
+                paid_at: c.subsidy_paid_at,
+            }),
+            may_reveal: self.may_reveal(who, c),
+            documents: documents_of(c, &timeline),
+        })
+    }
+
+    /// Register a dispute for mediation: how it started (people's mediation), its parties on
+    /// both sides (encrypted), its committee.
+    pub async fn register_mediation(
+        &self,
+        who: &Principal,
+        req: MediationRequest,
+    ) -> AppResult<CaseRow> {
+        let kind = req.kind.trim();
+        if !KINDS.contains(&kind) {
+            return Err(AppError::invalid(
+                "kind",
+                format!("`{kind}` is not one of {}", KINDS.join(", ")),
+            ));
+        }
+        let start = match (kind == rules::KIND, req.start.as_deref().map(str::trim)) {
+            (true, Some(s)) => s
+                .parse::<Start>()
+                .map_err(|e| AppError::invalid("start", e))?,
+            (true, None) => {
+                return Err(AppError::invalid(
+                    "start",
+                    "say how the mediation started: application (当事人申请) or committee (调委会主动调解)",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(AppError::invalid(
+                    "start",
+                    "only a people's mediation is started by application or by the committee",
+                ));
+            }
+            (false, None) => Start::Application,
+        };
+        if kind == rules::KIND && req.department_id.is_none() {
+            return Err(AppError::invalid(
+                "department_id",
+                "a people's mediation names its committee",
+            ));
+        }
+        let roles: Vec<&str> = req.parties.iter().map(|p| p.role.trim()).collect();
+        rules::check_parties(start, &roles).map_err(|e| AppError::invalid("parties", e))?;
+        let category = match req.category.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) if rules::category_label(c).is_some() => Some(c.to_string()),
+            Some(c) => {
+                let ids: Vec<_> = rules::CATEGORIES.iter().map(|c| c.0).collect();
+                return Err(AppError::invalid(
+                    "category",
+                    format!("`{c}` is not one of {}", ids.join(", ")),
+                ));
+            }
+        };
+        let details = (kind == rules::KIND).then(|| serde_json::json!({"start": start.as_str()}));
+        let created = self
+            .create_case_with(
+                who,
+                CreateCaseRequest {
+                    kind: kind.into(),
+                    category,
+                    channel: req.channel,
+                    priority: Priority::Normal,
+                    title: req.title,
+                    content: req.content,
+                    address: req.address,
+                    lat: None,
+                    lon: None,
+                    node_id: Some(req.node_id),
+                    department_id: req.department_id,
+                    parties: req.parties,
+                    attachment_ids: req.attachment_ids,
+                },
+                CaseExtra {
+                    details,
+                    repeat_of: None,
+                },
+            )
+            .await?;
+        Ok(created.case)
+    }
+
     fn admin_at(&self, who: &Principal, node_path: &str) -> AppResult<()> {
         let roles = who.roles_in(zhili_domain::org::Scope {
             node_path,

@@ -1,22 +1,22 @@
-//! `/api/v1/petitions`, the documents of a case, recusals, and the petitioner's
+//! `/api/v1/petitions`, recusals, and the petitioner's
 //! `/api/v1/public/petitions` (number + code, no login).
 
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use zhili_store::Store;
 
-use super::{DocumentRef, PetitionCreated, PetitionRequest, PublicPetition, category_label};
+use super::{PetitionCreated, PetitionRequest, PublicPetition, category_label};
 use crate::App;
 use crate::auth::Principal;
 use crate::cases::api::{CaseDetail, detail};
+use crate::documents::{DocumentRef, documents_of};
 use crate::error::AppResult;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::ApiJson;
 
 /// Register a petition (登记). The answer carries the tracking code, shown this once.
 #[utoipa::path(post, path = "/api/v1/petitions", tag = "petitions", request_body = PetitionRequest,
@@ -90,61 +90,9 @@ pub async fn get_petition<S: Store>(
         window_open: window.map(|w| w.0),
         recused_user_ids: crate::cases::recused_ids(&c),
         may_reveal: app.may_reveal(&who, &c),
-        documents: super::documents_of(&c, &app.store.timeline(id).await?),
+        documents: documents_of(&c, &app.store.timeline(id).await?),
         detail: detail(&app, &who, &c).await?,
     }))
-}
-
-/// The documents (文书) a case issued: acceptance notice, decision letters.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/documents", tag = "petitions", params(("id" = i64, Path)),
-    responses((status = 200, body = [DocumentRef]), (status = 404, body = crate::error::ErrorBody)),
-    security(("bearer" = [])))]
-pub async fn list_documents<S: Store>(
-    State(app): State<App<S>>,
-    who: Principal,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Vec<DocumentRef>>> {
-    Ok(Json(app.documents(&who, id).await?))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DocumentQuery {
-    /// `true`: the petitioners' names in clear (roles that may see them; logged).
-    #[serde(default)]
-    pub reveal: bool,
-}
-
-/// One document as Word (.docx).
-#[utoipa::path(get, path = "/api/v1/cases/{id}/documents/{event_id}", tag = "petitions",
-    params(("id" = i64, Path), ("event_id" = i64, Path), DocumentQuery),
-    responses((status = 200, description = "the .docx file", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
-    security(("bearer" = [])))]
-pub async fn get_document<S: Store>(
-    State(app): State<App<S>>,
-    who: Principal,
-    Path((id, event_id)): Path<(i64, i64)>,
-    ApiQuery(q): ApiQuery<DocumentQuery>,
-) -> AppResult<Response> {
-    let (name, bytes) = app.document_docx(&who, id, event_id, q.reveal).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -221,11 +169,6 @@ pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/petitions", post(post_petition::<S>))
         .route("/api/v1/petitions/{id}", get(get_petition::<S>))
-        .route("/api/v1/cases/{id}/documents", get(list_documents::<S>))
-        .route(
-            "/api/v1/cases/{id}/documents/{event_id}",
-            get(get_document::<S>),
-        )
         .route("/api/v1/cases/{id}/recusals", post(post_recusal::<S>))
         .route("/api/v1/public/petitions/track", post(track::<S>))
         .route("/api/v1/public/petitions/rate", post(rate::<S>))

@@ -4,7 +4,6 @@
 //! `data/workflows/petition.toml`; the rules are `zhili_domain::petition`.
 
 pub mod api;
-mod docx;
 pub mod web;
 
 use chrono::{DateTime, Utc};
@@ -12,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use zhili_domain::case::{Channel, Priority};
-use zhili_domain::petition::{self as rules, Category, DocumentKind, Earlier, KIND, Rating};
+use zhili_domain::petition::{self as rules, Category, Earlier, KIND, Rating};
 use zhili_store::{CaseRow, EventRow, NewEvent, Store};
 
 use crate::App;
 use crate::auth::Principal;
-use crate::cases::{CaseExtra, CaseView, CreateCaseRequest, PartyInput, fmt_local, text};
+use crate::cases::{CaseExtra, CaseView, CreateCaseRequest, PartyInput, text};
 use crate::error::{AppError, AppResult};
 
 /// The channels a petition comes in by (第17条).
@@ -85,22 +84,6 @@ pub struct PetitionCreated {
     /// Given to the petitioner with the number; only its hash is kept.
     pub tracking_code: String,
     pub repeat_of: Option<RepeatView>,
-}
-
-/// A written document a petition issued.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DocumentRef {
-    /// The timeline event that issued it.
-    pub event_id: i64,
-    /// acceptance_notice, decision_letter, review_decision, rereview_decision
-    pub kind: &'static str,
-    pub title: &'static str,
-    pub issued_at: DateTime<Utc>,
-    /// Download (Word .docx); petitioners' names are masked unless `?reveal=true` by a role that
-    /// may see them (logged).
-    pub url: String,
-    /// 予以支持 / 解释说明 / 不予支持, for decisions.
-    pub decision: Option<&'static str>,
 }
 
 /// The alphabet of tracking codes: no 0/O, 1/I/L.
@@ -262,100 +245,6 @@ impl<S: Store> App<S> {
         })
     }
 
-    /// The documents a case issued, from its timeline.
-    pub async fn documents(&self, who: &Principal, id: i64) -> AppResult<Vec<DocumentRef>> {
-        let c = self.case_for(who, id).await?;
-        Ok(documents_of(&c, &self.store.timeline(id).await?))
-    }
-
-    /// One document as Word (.docx). Petitioners' names are masked unless `reveal` is asked by
-    /// a role that may see them; that reveal is logged like any other.
-    pub async fn document_docx(
-        &self,
-        who: &Principal,
-        id: i64,
-        event_id: i64,
-        reveal: bool,
-    ) -> AppResult<(String, Vec<u8>)> {
-        let c = self.case_for(who, id).await?;
-        let timeline = self.store.timeline(id).await?;
-        let ev = timeline
-            .iter()
-            .find(|e| e.id == event_id)
-            .ok_or_else(|| AppError::not_found("document"))?;
-        let kind = ev
-            .data
-            .get("document")
-            .and_then(|v| v.as_str())
-            .and_then(DocumentKind::parse)
-            .ok_or_else(|| AppError::not_found("document"))?;
-        let parties = self.store.parties(id).await?;
-        let names: Vec<String> = if reveal {
-            if !self.may_reveal(who, &c) {
-                return Err(AppError::forbidden(
-                    "your role may not see the personal data of this case's parties",
-                ));
-            }
-            let mut clear = Vec::new();
-            for p in parties.iter().filter(|p| p.role == "petitioner") {
-                clear.push(self.decrypt_party(p)?.name);
-            }
-            self.store
-                .case_event(
-                    id,
-                    NewEvent {
-                        kind: "personal_data_revealed".into(),
-                        actor_id: Some(who.user.id),
-                        at: self.now(),
-                        data: serde_json::json!({"document_event_id": event_id, "by": who.user.username}),
-                    },
-                )
-                .await?;
-            self.metrics.reveals.inc();
-            clear
-        } else {
-            parties
-                .iter()
-                .filter(|p| p.role == "petitioner")
-                .map(|p| p.name_masked.clone())
-                .collect()
-        };
-        let issuer = match c.department_id {
-            Some(d) => self
-                .store
-                .list_departments()
-                .await?
-                .into_iter()
-                .find(|x| x.id == d)
-                .map(|x| x.name),
-            None => None,
-        };
-        let issuer = match issuer {
-            Some(n) => n,
-            None => self.node_ref(c.node_id).await?.name,
-        };
-        let bytes = docx::render(&docx::Doc {
-            kind,
-            number: format!("{}-{}", c.case_no, ev.seq),
-            petitioners: names.join("、"),
-            received: fmt_local(c.created_at),
-            channel: c.channel.label_zh(),
-            title: &c.title,
-            category: category_label(&c),
-            issued: &zhili_domain::clock::to_local(ev.at)
-                .format("%Y年%m月%d日")
-                .to_string(),
-            issuer: &issuer,
-            letter: ev
-                .data
-                .get("letter")
-                .cloned()
-                .and_then(|l| serde_json::from_value(l).ok()),
-        })
-        .map_err(AppError::internal)?;
-        Ok((format!("{}-{}.docx", c.case_no, kind.as_str()), bytes))
-    }
-
     /// Find a petition by its number and the code the petitioner was given. Wrong number and
     /// wrong code look the same.
     pub async fn petition_by_code(&self, case_no: &str, code: &str) -> AppResult<CaseRow> {
@@ -468,30 +357,6 @@ impl<S: Store> App<S> {
             )
             .await?)
     }
-}
-
-/// The documents in a case's timeline.
-pub fn documents_of(c: &CaseRow, timeline: &[EventRow]) -> Vec<DocumentRef> {
-    timeline
-        .iter()
-        .filter_map(|e| {
-            let kind = DocumentKind::parse(e.data.get("document")?.as_str()?)?;
-            Some(DocumentRef {
-                event_id: e.id,
-                kind: kind.as_str(),
-                title: kind.title_zh(),
-                issued_at: e.at,
-                url: format!("/api/v1/cases/{}/documents/{}", c.id, e.id),
-                decision: e
-                    .data
-                    .get("letter")
-                    .and_then(|l| l.get("decision"))
-                    .and_then(|d| d.as_str())
-                    .and_then(|d| d.parse::<rules::Decision>().ok())
-                    .map(|d| d.label_zh()),
-            })
-        })
-        .collect()
 }
 
 /// One step of the petitioner's view.

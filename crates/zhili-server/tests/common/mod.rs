@@ -165,6 +165,19 @@ impl<S: Store> Env<S> {
             .to_string()
     }
 
+    /// A file the server sends (a document, an export): its status and bytes.
+    pub async fn get_bytes(&self, user: &str, path: &str) -> (StatusCode, Vec<u8>) {
+        let token = self.login(user).await;
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn call(
         &self,
         method: &str,
@@ -276,4 +289,16 @@ pub async fn import_cell<S: Store>(e: &Env<S>, admin: &str) -> i64 {
         .await;
     assert_eq!(s, StatusCode::OK, "{areas}");
     areas["features"][0]["properties"]["id"].as_i64().unwrap()
+}
+
+/// The text of a .docx: its `word/document.xml`.
+pub fn docx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a .docx is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("word/document.xml")
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
 }
