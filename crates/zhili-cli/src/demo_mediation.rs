@@ -173,11 +173,13 @@ pub async fn register<S: Store>(
                     }
                     .to_string()
                 }),
-                category: Some(match kind {
-                    MKind::Arbitration => "labour",
-                    _ => category,
-                }
-                .into()),
+                category: Some(
+                    match kind {
+                        MKind::Arbitration => "labour",
+                        _ => category,
+                    }
+                    .into(),
+                ),
                 channel: if rng.random_bool(0.6) {
                     Channel::Visit
                 } else {

@@ -1,4 +1,4 @@
-//! The web UI in headless Chromium: `tests/browser/flow.mjs`, `urban.mjs`, `petition.mjs` and `risk.mjs` (node's test runner with
+//! The web UI in headless Chromium: `tests/browser/flow.mjs`, `urban.mjs`, `petition.mjs`, `risk.mjs` and `mediation.mjs` (node's test runner with
 //! playwright-core and Debian's chromium) against a real `zhili serve` on the demo town.
 //! Without node, chromium or `tests/browser/node_modules` the test skips with a notice, except
 //! under `CI=true`, where that is a failure. Screenshots go to `target/screenshots/`.
@@ -70,7 +70,14 @@ fn web_ui_in_chromium() {
         &["user", "passwd", "h_zjj"],
         &[("ZHILI_PASSWORD", "handler-pass")],
     );
-    for user in ["admin", "handler", "gridworker", "petition", "leader"] {
+    for user in [
+        "admin",
+        "handler",
+        "gridworker",
+        "petition",
+        "leader",
+        "tm200",
+    ] {
         run_ok(
             &data,
             &["user", "passwd", user],
@@ -89,6 +96,7 @@ fn web_ui_in_chromium() {
             "urban.mjs",
             "petition.mjs",
             "risk.mjs",
+            "mediation.mjs",
         ])
         .env("ZHILI_BASE_URL", &server.base)
         .env("ZHILI_SCREENSHOTS", &shots)

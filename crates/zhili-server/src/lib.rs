@@ -265,6 +265,7 @@ impl<S: Store> App<S> {
             .merge(petition::web::routes())
             .merge(oversight::web::routes())
             .merge(risk::web::routes())
+            .merge(mediation::web::routes())
             .route("/metrics", axum::routing::get(metrics::metrics::<S>))
             .route_layer(axum::middleware::from_fn_with_state(
                 self.clone(),

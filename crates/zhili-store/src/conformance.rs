@@ -553,9 +553,27 @@ async fn case_lifecycle<S: Store>(s: S) {
         .unwrap();
     let mut with_file = change(2, "handling");
     with_file.attachment_ids = vec![a.id];
-    with_file.closed = false;
+    with_file.handler_id = Some(t.dispatcher.id);
     let c3 = s.apply_change(with_file).await.unwrap();
     assert_eq!(c3.version, 3);
+    // Lists by the person handling it.
+    let by_handler = |h| CaseFilter {
+        visibility: Visibility {
+            all: true,
+            ..Default::default()
+        },
+        handler_id: Some(h),
+        limit: 10,
+        ..Default::default()
+    };
+    let mine = s.list_cases(&by_handler(t.dispatcher.id)).await.unwrap();
+    assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), vec![c.id]);
+    assert_eq!(
+        s.count_cases(&by_handler(t.dispatcher.id + 1000))
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(s.attachments(c.id).await.unwrap().len(), 1);
     let cm = s
         .add_comment(

@@ -484,6 +484,8 @@ pub struct CaseFilter {
     pub department_id: Option<i64>,
     /// Cases a leader took personal charge of (领导包案).
     pub lead_id: Option<i64>,
+    /// Cases this person handles (the handler, or the mediator who accepted).
+    pub handler_id: Option<i64>,
     /// Ever put on the tag-and-close ledger (true) or never (false).
     pub listed: Option<bool>,
     /// With an approved subsidy (以案定补) (true) or without (false).

@@ -837,6 +837,10 @@ macro_rules! impl_sql_store {
                     qb.push(" AND lead_id = ");
                     qb.push_bind(l);
                 }
+                if let Some(h) = f.handler_id {
+                    qb.push(" AND handler_id = ");
+                    qb.push_bind(h);
+                }
                 match f.listed {
                     Some(true) => { qb.push(" AND ledger_due_at IS NOT NULL"); }
                     Some(false) => { qb.push(" AND ledger_due_at IS NULL"); }

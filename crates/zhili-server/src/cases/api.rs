@@ -39,6 +39,9 @@ pub struct ListQuery {
     /// Cases this leader (user id) took personal charge of (领导包案).
     #[serde(default, deserialize_with = "empty_as_none")]
     pub lead_id: Option<i64>,
+    /// Cases this person (user id) handles: the handler, or the mediator who accepted.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub handler_id: Option<i64>,
     /// `true`: cases ever put on the tag-and-close ledger (挂牌); `false`: the others.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub listed: Option<bool>,
@@ -114,6 +117,7 @@ impl ListQuery {
             category: opt(&self.category),
             department_id: self.department_id,
             lead_id: self.lead_id,
+            handler_id: self.handler_id,
             listed: self.listed,
             subsidized: None,
             node_path,

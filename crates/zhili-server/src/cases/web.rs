@@ -111,12 +111,37 @@ impl Names {
     }
 }
 
-fn status_of(c: &CaseRow) -> ClockStatus {
+/// A case's deadline status; an ended case is no longer running late.
+pub(crate) fn status_of(c: &CaseRow) -> ClockStatus {
     if c.ended_at.is_some() {
         ClockStatus::Normal
     } else {
         c.clocks.status()
     }
+}
+
+/// When the case's next step is due: its stage (not a period the parties have), else the overall
+/// clock while it is not closed.
+pub(crate) fn next_due(c: &CaseRow) -> Option<chrono::DateTime<chrono::Utc>> {
+    c.clocks
+        .stage
+        .filter(|s| !s.window)
+        .map(|s| s.due_at)
+        .or(if c.closed_at.is_none() {
+            c.clocks.overall_due()
+        } else {
+            None
+        })
+}
+
+/// The most urgent first: overdue, then due soon, then by when it is due.
+pub(crate) fn urgent_first(cases: &mut [CaseRow]) {
+    cases.sort_by_key(|c| {
+        (
+            std::cmp::Reverse(status_of(c)),
+            next_due(c).map_or(i64::MAX, |t| t.timestamp()),
+        )
+    });
 }
 
 /// The states in which the user's roles have something to do.
@@ -553,6 +578,8 @@ struct DetailPage {
     petition: Option<PetitionBox>,
     oversight: Option<crate::oversight::web::OversightBox>,
     risk: Option<crate::risk::web::RiskBox>,
+    mediation: Option<crate::mediation::web::MediationBox>,
+    documents: Vec<crate::documents::DocumentRef>,
 }
 
 /// What the petition module shows on a case page.
@@ -563,7 +590,6 @@ pub struct PetitionBox {
     rating: String,
     window: String,
     recused: Vec<(String, String)>,
-    documents: Vec<crate::documents::DocumentRef>,
     /// The user may mark staff as recused (回避).
     may_recuse: bool,
     users: Vec<(i64, String)>,
@@ -758,6 +784,7 @@ pub async fn detail_page<S: Store>(
     let wf = app.workflows.for_kind(&c.kind);
     let roles = who.roles_in(scope_of(&c));
     let parties = app.store.parties(id).await?;
+    let events = app.store.timeline(id).await?;
     let st = status_of(&c);
     let mut layout = Layout::new(who, "work");
     layout.error = error.clone();
@@ -772,6 +799,12 @@ pub async fn detail_page<S: Store>(
         category: match app.urban_subclass(&c.kind, c.category.as_deref()) {
             Some(sub) => format!("{}（{}）", sub.path(), sub.key()),
             None if c.kind == zhili_domain::petition::KIND => crate::petition::category_label(&c),
+            None if crate::mediation::KINDS.contains(&c.kind.as_str()) => c
+                .category
+                .as_deref()
+                .and_then(zhili_domain::mediation::category_label)
+                .unwrap_or("—")
+                .to_string(),
             None if crate::risk::is_risk(&c) => c
                 .category
                 .as_deref()
@@ -876,10 +909,7 @@ pub async fn detail_page<S: Store>(
             .into_iter()
             .map(|m| (m.author_name, fmt_time(m.created_at), m.body))
             .collect(),
-        timeline: app
-            .store
-            .timeline(id)
-            .await?
+        timeline: events
             .iter()
             .map(|e| timeline_item(app, &names, &c.kind, e))
             .collect(),
@@ -910,6 +940,8 @@ pub async fn detail_page<S: Store>(
         petition: petition_box(app, who, &c, &names).await?,
         oversight: crate::oversight::web::oversight_box(app, who, &c).await?,
         risk: crate::risk::web::risk_box(app, &c),
+        mediation: crate::mediation::web::mediation_box(app, who, &c).await?,
+        documents: crate::documents::documents_of(&c, &events),
         c: super::api::case_view(app, &c),
     };
     let status = if error.is_some() {
@@ -986,7 +1018,6 @@ async fn petition_box<S: Store>(
                 (g("username"), g("reason"))
             })
             .collect(),
-        documents: crate::documents::documents_of(c, &app.store.timeline(c.id).await?),
         may_recuse,
         users: if may_recuse {
             app.store

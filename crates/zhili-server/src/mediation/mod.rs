@@ -4,6 +4,7 @@
 //! `labour_arbitration.toml`); the rules are `zhili_domain::mediation`.
 
 pub mod api;
+pub mod web;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

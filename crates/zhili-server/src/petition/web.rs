@@ -7,7 +7,6 @@ use axum::extract::{Form, Multipart, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use zhili_domain::clock::ClockStatus;
 use zhili_domain::org::NodeKind;
 use zhili_domain::petition::{Category, KIND};
 use zhili_store::{CaseFilter, Store};
@@ -16,7 +15,9 @@ use super::{CHANNELS, PetitionCreated, PetitionRequest, PublicPetition};
 use crate::App;
 use crate::auth::{Principal, WebUser};
 use crate::cases::PartyInput;
-use crate::cases::web::{Names, field_str, parse_field, read_form};
+use crate::cases::web::{
+    Names, field_str, next_due, parse_field, read_form, status_of, urgent_first,
+};
 use crate::error::{AppError, AppResult};
 use crate::web::{Layout, WebError, fmt_time, render};
 
@@ -122,31 +123,7 @@ async fn list_page<S: Store>(app: &App<S>, who: &Principal, p: ListParams) -> Ap
     }
     let wf = app.workflows.for_kind(KIND);
     let mut cases = app.store.list_cases(&filter).await?;
-    // The most urgent first: overdue, then due soon, then by due time.
-    let due_of = |c: &zhili_store::CaseRow| {
-        c.clocks
-            .stage
-            .filter(|s| !s.window)
-            .map(|s| s.due_at)
-            .or(if c.closed_at.is_none() {
-                c.clocks.overall_due()
-            } else {
-                None
-            })
-    };
-    let status_of = |c: &zhili_store::CaseRow| {
-        if c.ended_at.is_some() {
-            ClockStatus::Normal
-        } else {
-            c.clocks.status()
-        }
-    };
-    cases.sort_by_key(|c| {
-        (
-            std::cmp::Reverse(status_of(c)),
-            due_of(c).map_or(i64::MAX, |t| t.timestamp()),
-        )
-    });
+    urgent_first(&mut cases);
     let rows = cases
         .iter()
         .map(|c| {
@@ -166,7 +143,7 @@ async fn list_page<S: Store>(app: &App<S>, who: &Principal, p: ListParams) -> Ap
                 } else {
                     st.label_zh()
                 },
-                due: due_of(c)
+                due: next_due(c)
                     .filter(|_| c.ended_at.is_none())
                     .map(fmt_time)
                     .unwrap_or_else(|| "—".into()),
