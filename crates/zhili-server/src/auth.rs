@@ -181,6 +181,11 @@ pub async fn check_login<S: Store>(
     username: &str,
     password: &str,
 ) -> AppResult<UserRow> {
+    // Ten wrong passwords for one username in 15 minutes lock it for the rest of them.
+    let now = app.now();
+    if let Err(until) = app.login_failures.check(username, now) {
+        return Err(crate::throttle::refused(until).with_field("password"));
+    }
     let user = match app.store.user_by_name(username).await {
         Ok(u) => Some(u),
         Err(zhili_store::DbError::NotFound(_)) => None,
@@ -195,13 +200,19 @@ pub async fn check_login<S: Store>(
         .await
         .map_err(AppError::internal)?;
     match user {
-        Some(u) if ok && !u.disabled => Ok(u),
-        _ => Err(AppError::new(
-            StatusCode::UNAUTHORIZED,
-            "bad_credentials",
-            "wrong username or password, or the account is disabled",
-        )
-        .with_field("password")),
+        Some(u) if ok && !u.disabled => {
+            app.login_failures.clear(username);
+            Ok(u)
+        }
+        _ => Err({
+            app.login_failures.fail(username, now);
+            AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong username or password, or the account is disabled",
+            )
+            .with_field("password")
+        }),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod oversight;
 pub mod petition;
 pub mod report;
 pub mod risk;
+pub mod throttle;
 pub mod urban;
 pub mod web;
 
@@ -64,6 +65,10 @@ pub struct AppInner<S> {
     pub blobs: Blobs,
     pub settings: Settings,
     pub metrics: metrics::Metrics,
+    /// Wrong codes per petition number (the petitioner's page).
+    pub code_guesses: throttle::Throttle,
+    /// Wrong passwords per username.
+    pub login_failures: throttle::Throttle,
     locator_cache: geo::LocatorCache,
     /// Org nodes' paths and names, read once: a node's place in the tree never changes.
     node_refs: std::sync::RwLock<std::collections::HashMap<i64, NodeRef>>,
@@ -197,6 +202,8 @@ impl<S: Store> App<S> {
                 blobs,
                 settings,
                 metrics: Default::default(),
+                code_guesses: throttle::Throttle::new(10, chrono::Duration::hours(1)),
+                login_failures: throttle::Throttle::new(10, chrono::Duration::minutes(15)),
                 locator_cache: Default::default(),
                 node_refs: Default::default(),
             }),

@@ -808,6 +808,40 @@ async fn case_flow<S: Store>(e: Env<S>) {
         .unwrap()
         .unwrap();
     assert!(sum.events > 40, "{sum:?}");
+
+    // Ten wrong passwords lock the username for 15 minutes, even with the right one; others
+    // may still log in.
+    for _ in 0..9 {
+        let body = json!({"username": "audit", "password": "wrong"});
+        let (s, _) = e.call("POST", "", "/api/v1/session", Some(body)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let body = json!({"username": "audit", "password": "audit-password"});
+    let (s, v) = e
+        .call("POST", "", "/api/v1/session", Some(body.clone()))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the right password clears the count: {v}"
+    );
+    for _ in 0..10 {
+        let bad = json!({"username": "audit", "password": "wrong"});
+        e.call("POST", "", "/api/v1/session", Some(bad)).await;
+    }
+    let (s, v) = e
+        .call("POST", "", "/api/v1/session", Some(body.clone()))
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")),
+        "{v}"
+    );
+    e.clock.set(e.app.now() + chrono::Duration::minutes(16));
+    assert_eq!(
+        e.call("POST", "", "/api/v1/session", Some(body)).await.0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

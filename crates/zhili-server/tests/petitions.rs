@@ -523,6 +523,10 @@ async fn petition_flow<S: Store>(e: Env<S>) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let b_id = b["case"]["id"].as_i64().unwrap();
+    let (b_no, b_code) = (
+        b["case"]["case_no"].as_str().unwrap().to_string(),
+        b["tracking_code"].as_str().unwrap().to_string(),
+    );
     let (s, bd) = e
         .call(
             "GET",
@@ -661,6 +665,32 @@ async fn petition_flow<S: Store>(e: Env<S>) {
     ] {
         assert_eq!(t[id], v, "{id}: {t}");
     }
+
+    // Guessing the code: after ten wrong ones in an hour the number is refused, even with the
+    // right code, until the hour is over; other numbers are not affected.
+    let track = |no: &str, code: &str| {
+        let body = json!({"case_no": no, "code": code});
+        let e = &e;
+        async move {
+            e.call("POST", "", "/api/v1/public/petitions/track", Some(body))
+                .await
+        }
+    };
+    for i in 0..10 {
+        let (s, _) = track(&a_no, &format!("GUESS{i:03}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let (s, v) = track(&a_no, &code).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")),
+        "{v}"
+    );
+    let (s, _) = track(&b_no, &b_code).await;
+    assert_eq!(s, StatusCode::OK, "another petition's number still works");
+    e.clock.set(e.app.now() + chrono::Duration::minutes(61));
+    let (s, _) = track(&a_no.to_lowercase(), &code).await;
+    assert_eq!(s, StatusCode::OK, "after the hour");
 }
 
 #[tokio::test]

@@ -247,19 +247,32 @@ impl<S: Store> App<S> {
 
     /// Find a petition by its number and the code the petitioner was given. Wrong number and
     /// wrong code look the same.
+    ///
+    /// After ten wrong codes for one number in an hour, that number is refused (429) until the
+    /// hour is over: the code cannot be guessed.
     pub async fn petition_by_code(&self, case_no: &str, code: &str) -> AppResult<CaseRow> {
         let nf = || AppError::not_found("petition with this number and code");
-        let c = self
-            .store
-            .case_by_no(case_no.trim())
-            .await
-            .map_err(|_| nf())?;
-        let salt = c.details.get("code_salt").and_then(|v| v.as_str());
-        let hash = c.details.get("code_hash").and_then(|v| v.as_str());
-        match (c.kind.as_str(), salt, hash) {
-            (KIND, Some(salt), Some(hash)) if code_hash(salt, code) == hash => Ok(c),
-            _ => Err(nf()),
+        let key = case_no.trim().to_uppercase();
+        let now = self.now();
+        if let Err(until) = self.code_guesses.check(&key, now) {
+            return Err(crate::throttle::refused(until));
         }
+        let found = match self.store.case_by_no(&key).await {
+            Ok(c) => {
+                let salt = c.details.get("code_salt").and_then(|v| v.as_str());
+                let hash = c.details.get("code_hash").and_then(|v| v.as_str());
+                match (c.kind.as_str(), salt, hash) {
+                    (KIND, Some(salt), Some(hash)) if code_hash(salt, code) == hash => Some(c),
+                    _ => None,
+                }
+            }
+            Err(zhili_store::DbError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        found.ok_or_else(|| {
+            self.code_guesses.fail(&key, now);
+            nf()
+        })
     }
 
     /// The petitioner's view of their petition: state, dates, what they must be told (the

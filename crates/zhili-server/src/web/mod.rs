@@ -122,7 +122,11 @@ async fn login_post<S: Store>(State(app): State<App<S>>, Form(f): Form<LoginForm
         Err(e) => {
             let page = LoginPage {
                 next,
-                error: Some(format!("登录失败：用户名或密码错误。{}", e.message)),
+                error: Some(if e.status == StatusCode::TOO_MANY_REQUESTS {
+                    format!("登录失败：{}", e.message)
+                } else {
+                    format!("登录失败：用户名或密码错误。{}", e.message)
+                }),
             };
             return (e.status, render(&page)).into_response();
         }
