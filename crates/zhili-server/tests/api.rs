@@ -837,6 +837,7 @@ async fn case_flow<S: Store>(e: Env<S>) {
         (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")),
         "{v}"
     );
+    e.login("disp").await;
     e.clock.set(e.app.now() + chrono::Duration::minutes(16));
     assert_eq!(
         e.call("POST", "", "/api/v1/session", Some(body)).await.0,
