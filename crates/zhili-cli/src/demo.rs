@@ -747,7 +747,21 @@ pub async fn build<S: Store>(
                             req.department_id =
                                 Some(crate::demo_risk::department(&risk_plans[i], &depts));
                         }
-                        app.transition(actor, case_id, *req).await.map_err(err)?;
+                        let resolve = req.action == "resolve";
+                        let row = app.transition(actor, case_id, *req).await.map_err(err)?;
+                        // The leader in charge (包保) reports once it is resolved.
+                        let led = zhili_server::oversight::oversight_of(&row).lead;
+                        if resolve && led.is_some_and(|l| l.reported_at.is_none()) {
+                            app.report_lead(
+                                &staff.leader,
+                                case_id,
+                                zhili_server::oversight::LeadReportRequest {
+                                    report: "风险已化解，包保工作结束。".into(),
+                                },
+                            )
+                            .await
+                            .map_err(err)?;
+                        }
                     }
                     RStep::Regrade => {
                         // One grade up; a risk that turns red gets its leader (包保).
@@ -894,6 +908,10 @@ pub async fn build<S: Store>(
                     && let Some(r) = crate::demo_petition::rating(&mut rng)
                 {
                     app.rate_petition(&row, r, None).await.map_err(err)?;
+                }
+                if petition_plans[i].oversee {
+                    crate::demo_petition::oversee(&app, &officer, &staff.leader, &row, &action)
+                        .await?;
                 }
                 let plan = &mut petition_plans[i];
                 if let Some((delay, next, who)) =

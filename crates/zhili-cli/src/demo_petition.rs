@@ -110,6 +110,9 @@ pub struct PetitionPlan {
     pub route: Route,
     pub matter: usize,
     pub extension: bool,
+    /// Put under a leader (领导包案) and on the tag-and-close ledger (挂牌销号) once accepted:
+    /// group visits and some difficult matters in scope.
+    pub oversee: bool,
     /// 0: no review; 1: review; 2: review and re-review (with a hearing when `hearing`).
     pub review: u8,
     pub hearing: bool,
@@ -277,9 +280,11 @@ pub async fn register<S: Store>(
         6..9 => 2,
         _ => 0,
     };
+    let in_scope = matches!(route, Route::Accept | Route::Assign { .. });
     let plan = PetitionPlan {
         route,
         matter,
+        oversee: in_scope && (group || rng.random_bool(0.15)),
         extension: rng.random_bool(0.1),
         review,
         hearing: review == 2 && rng.random_bool(0.5),
@@ -411,4 +416,92 @@ pub fn rating(rng: &mut ChaCha8Rng) -> Option<&'static str> {
         72..78 => Some("dissatisfied"),
         _ => None,
     }
+}
+
+/// 领导包案 and 挂牌销号 for an overseen petition: once the acceptance notice is out, the leader
+/// takes charge with a plan and the item is listed with its owner, both due with the reply;
+/// after the reply the leader reports, the five criteria are checked and the item is delisted.
+pub async fn oversee<S: Store>(
+    app: &App<S>,
+    officer: &Principal,
+    leader: &Principal,
+    row: &zhili_store::CaseRow,
+    action: &str,
+) -> Result<()> {
+    use zhili_server::oversight::{
+        CriterionRequest, DelistRequest, LeadReportRequest, LeadRequest, ListRequest,
+    };
+    match action {
+        "notify" => {
+            let due = row
+                .clocks
+                .overall_due()
+                .map(|t| zhili_domain::clock::to_local(t - chrono::Duration::days(1)).date())
+                .unwrap_or_default()
+                .to_string();
+            app.assign_lead(
+                officer,
+                row.id,
+                LeadRequest {
+                    leader_id: leader.user.id,
+                    plan: format!(
+                        "{}：领导包案，召集承办单位研究处理方案，当面听取信访人诉求，限期办结。",
+                        row.title
+                    ),
+                    deadline: due.clone(),
+                },
+            )
+            .await
+            .map_err(err)?;
+            if let Some(owner) = row.department_id {
+                app.list_on_ledger(
+                    officer,
+                    row.id,
+                    ListRequest {
+                        owner_department_id: owner,
+                        deadline: due,
+                        reason: "重点信访事项，挂牌督办".into(),
+                    },
+                )
+                .await
+                .map_err(err)?;
+            }
+        }
+        "reply" => {
+            app.report_lead(
+                leader,
+                row.id,
+                LeadReportRequest {
+                    report: "已召开协调会，书面答复信访人，处理意见已落实。".into(),
+                },
+            )
+            .await
+            .map_err(err)?;
+            if row.ledger_due_at.is_some() {
+                for c in &app.mechanisms.ledger_criteria {
+                    app.meet_criterion(
+                        officer,
+                        row.id,
+                        CriterionRequest {
+                            criterion: c.id.clone(),
+                            note: format!("经核查，{}", c.label),
+                        },
+                    )
+                    .await
+                    .map_err(err)?;
+                }
+                app.delist(
+                    leader,
+                    row.id,
+                    DelistRequest {
+                        note: "五项销号条件均已达到，同意销号".into(),
+                    },
+                )
+                .await
+                .map_err(err)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
