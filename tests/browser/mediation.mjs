@@ -127,6 +127,11 @@ test('a mediation from application to agreement, document and subsidy; a failure
     await lead.goto(`${base}/mediation/committees`);
     assert.match(await lead.textContent('#committees'), /罗马村人民调解委员会[\s\S]*主任/);
     await lead.screenshot({ path: `${shots}/mediation-committees.png`, fullPage: true });
+    // The figures per mediator, from the same records.
+    await lead.goto(`${base}/dashboard?kind=mediation&group_by=handler`);
+    assert.match(await lead.textContent('#indicators thead'), /调解受理数[\s\S]*调解成功率[\s\S]*以案定补金额/);
+    assert.match(await lead.textContent('#indicators tbody'), /人民调解员（罗马村）/);
+    await lead.waitForSelector('#trend canvas');
   } finally {
     await b.close();
   }

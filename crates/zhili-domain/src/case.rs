@@ -162,6 +162,21 @@ impl LinkKind {
 parse_by_as_str!(LinkKind, "link kind");
 
 /// The Chinese label of a party's role; unknown roles are shown as they are.
+/// A case kind's name for people (信访, 人民调解 …).
+pub fn kind_label(kind: &str) -> &str {
+    match kind {
+        "general" => "通用案件",
+        "urban" => "数字城管",
+        "petition" => "信访",
+        "risk" => "风险隐患",
+        "unstable_event" => "不稳定事件",
+        "mediation" => "人民调解",
+        "court_mediation" => "诉前联调",
+        "labour_arbitration" => "劳动争议仲裁",
+        other => other,
+    }
+}
+
 /// A party's role as a case of this kind names it: in a mediation the other side is the
 /// respondent (被申请人), elsewhere the one complained about (被反映人).
 pub fn party_role_label_in<'a>(kind: &str, role: &'a str) -> &'a str {

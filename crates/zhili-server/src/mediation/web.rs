@@ -11,7 +11,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhili_domain::case::Channel;
+use zhili_domain::case::{Channel, kind_label};
 use zhili_domain::mediation::{self as rules, Start};
 use zhili_domain::org::{NodeKind, Role};
 use zhili_store::{CaseFilter, CaseRow, Store};
@@ -27,14 +27,6 @@ use crate::cases::{PartyInput, scope_of};
 use crate::error::{AppError, AppResult};
 use crate::report::IndicatorQuery;
 use crate::web::{Layout, WebError, fmt_time, render};
-
-fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        rules::COURT_KIND => "诉前联调",
-        rules::ARBITRATION_KIND => "劳动争议仲裁",
-        _ => "人民调解",
-    }
-}
 
 /// The channels a dispute comes in by.
 const CHANNELS: [Channel; 5] = [
@@ -699,7 +691,7 @@ struct SubsidiesPage {
 
 impl SubsidiesPage {
     fn time(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
-        t.map(|t| fmt_time(t)).unwrap_or_default()
+        t.map(fmt_time).unwrap_or_default()
     }
     /// A stored RFC 3339 time as shown.
     fn stamp(t: &str) -> String {

@@ -20,12 +20,19 @@ struct Dashboard {
     from: String,
     to: String,
     group_by: String,
+    /// The case kind whose own indicators are shown; empty: all cases.
+    kind: String,
+    /// Kinds with their own indicators.
+    kinds: Vec<(&'static str, String)>,
     group_label: String,
     groupings: Vec<(&'static str, &'static str)>,
     totals: Vec<(String, String)>,
     headers: Vec<&'static str>,
     rows: Vec<(String, Vec<String>, f64)>,
     as_of: String,
+    /// The rate the bars show.
+    rate_label: String,
+    kind_label: String,
     /// The monthly trend for the chart, as JSON.
     trend: String,
 }
@@ -36,6 +43,7 @@ const GROUPINGS: &[(&str, &str)] = &[
     ("category", "类别"),
     ("month", "月份"),
     ("node", "网格"),
+    ("handler", "承办人/调解员"),
     ("none", "不分组"),
 ];
 
@@ -55,6 +63,52 @@ async fn dashboard<S: Store>(
         group_by: Some("month".into()),
         ..q.clone()
     };
+    let kind = q.kind.clone().unwrap_or_default();
+    // A kind's own indicators (信访, 调解 …) when one is chosen, else the general ones.
+    let own: Vec<&zhili_domain::indicators::IndicatorDef> = app
+        .indicator_defs
+        .iter()
+        .filter(|d| !kind.is_empty() && !d.kinds.is_empty() && d.applies_to(&kind))
+        .collect();
+    let general = [
+        "received",
+        "registered",
+        "due_for_closing",
+        "closed",
+        "closed_on_time",
+        "overdue",
+        "open",
+        "closure_rate",
+        "on_time_rate",
+        "handled_rate",
+    ];
+    let shown: Vec<&'static str> = if own.is_empty() {
+        general.to_vec()
+    } else {
+        own.iter().map(|d| d.id).collect()
+    };
+    // The chart: two counts as bars and a rate as the line.
+    let counts: Vec<&'static str> = if own.is_empty() {
+        vec!["received", "closed"]
+    } else {
+        own.iter()
+            .filter(|d| d.unit == zhili_domain::indicators::Unit::Count)
+            .map(|d| d.id)
+            .take(2)
+            .collect()
+    };
+    let rate = if own.is_empty() {
+        Some("closure_rate")
+    } else {
+        own.iter().find(|d| d.is_rate()).map(|d| d.id)
+    };
+    let name = |id: &str| {
+        app.indicator_defs
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.name_zh)
+            .unwrap_or_default()
+    };
     let trend = match app.indicators(&who, &monthly).await {
         Ok(r) => {
             let v = |id: &str, scale: f64| -> Vec<serde_json::Value> {
@@ -68,9 +122,8 @@ async fn dashboard<S: Store>(
             };
             serde_json::json!({
                 "months": r.rows.iter().map(|row| row.label.clone()).collect::<Vec<_>>(),
-                "received": v("received", 1.0),
-                "closed": v("closed", 1.0),
-                "closure_rate": v("closure_rate", 100.0),
+                "bars": counts.iter().map(|id| serde_json::json!({"name": name(id), "data": v(id, 1.0)})).collect::<Vec<_>>(),
+                "line": rate.map(|id| serde_json::json!({"name": name(id), "data": v(id, 100.0)})),
             })
             .to_string()
         }
@@ -82,27 +135,7 @@ async fn dashboard<S: Store>(
             .to_string()
     };
     let group_by = q.group_by.clone().unwrap_or_default();
-    let shown = [
-        "received",
-        "registered",
-        "due_for_closing",
-        "closed",
-        "closed_on_time",
-        "overdue",
-        "open",
-        "closure_rate",
-        "on_time_rate",
-        "handled_rate",
-    ];
-    let headers = shown
-        .iter()
-        .filter_map(|id| {
-            app.indicator_defs
-                .iter()
-                .find(|d| d.id == *id)
-                .map(|d| d.name_zh)
-        })
-        .collect();
+    let headers = shown.iter().map(|id| name(id)).collect();
     let cells = |r: &super::IndicatorRow| {
         shown
             .iter()
@@ -110,10 +143,7 @@ async fn dashboard<S: Store>(
             .collect::<Vec<_>>()
     };
     let bar = |r: &super::IndicatorRow| {
-        r.values
-            .get("closure_rate")
-            .copied()
-            .flatten()
+        rate.and_then(|id| r.values.get(id).copied().flatten())
             .unwrap_or(0.0)
             * 100.0
     };
@@ -148,24 +178,42 @@ async fn dashboard<S: Store>(
             .into(),
         group_by,
         groupings: GROUPINGS.to_vec(),
-        totals: [
-            "received",
-            "closed",
-            "closure_rate",
-            "on_time_rate",
-            "handled_rate",
-            "overdue",
-        ]
+        totals: if own.is_empty() {
+            vec![
+                "received",
+                "closed",
+                "closure_rate",
+                "on_time_rate",
+                "handled_rate",
+                "overdue",
+            ]
+        } else {
+            shown.clone()
+        }
         .iter()
-        .filter_map(|id| {
-            app.indicator_defs.iter().find(|d| d.id == *id).map(|d| {
-                (
-                    d.name_zh.to_string(),
-                    report.total.display.get(*id).cloned().unwrap_or_default(),
-                )
-            })
+        .map(|id| {
+            (
+                name(id).to_string(),
+                report.total.display.get(*id).cloned().unwrap_or_default(),
+            )
         })
         .collect(),
+        rate_label: rate.map(name).unwrap_or_default().to_string(),
+        kind_label: zhili_domain::case::kind_label(&kind).to_string(),
+        kinds: {
+            let mut ks: Vec<&'static str> = Vec::new();
+            for d in app.indicator_defs.iter() {
+                for k in d.kinds {
+                    if !ks.contains(k) {
+                        ks.push(k);
+                    }
+                }
+            }
+            ks.into_iter()
+                .map(|k| (k, zhili_domain::case::kind_label(k).to_string()))
+                .collect()
+        },
+        kind,
         headers,
         rows,
         as_of: fmt_time(report.as_of),
