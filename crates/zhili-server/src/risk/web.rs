@@ -122,6 +122,8 @@ struct NewPage {
     categories: Vec<(&'static str, &'static str)>,
     channels: Vec<(&'static str, &'static str)>,
     grades: Vec<GradeView>,
+    /// Preselected: the least serious grade, so that a higher one is a choice.
+    default_grade: String,
     nodes: Vec<(i64, String)>,
     departments: Vec<(i64, String)>,
     leaders: Vec<(i64, String)>,
@@ -177,6 +179,13 @@ async fn new_page<S: Store>(
             .iter()
             .map(GradeView::from)
             .collect(),
+        default_grade: app
+            .mechanisms
+            .risk_grades
+            .iter()
+            .min_by_key(|g| g.rank)
+            .map(|g| g.id.clone())
+            .unwrap_or_default(),
         nodes,
         departments: app
             .store
