@@ -197,6 +197,8 @@ async fn act<S: Store>(
 pub struct Row {
     id: i64,
     case_no: String,
+    /// 信访, 风险隐患 …
+    kind: String,
     title: String,
     who: String,
     due: String,
@@ -219,7 +221,7 @@ struct ListPage {
 async fn leads<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Response {
     let result: AppResult<Response> = async {
         let now = app.now();
-        let rows = app
+        let mut rows: Vec<Row> = app
             .leads_of(&who, who.user.id)
             .await?
             .iter()
@@ -228,11 +230,13 @@ async fn leads<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Re
                 Some(Row {
                     id: c.id,
                     case_no: c.case_no.clone(),
+                    kind: zhili_domain::case::kind_label(&c.kind).to_string(),
                     title: c.title.clone(),
                     who: l.plan.chars().take(40).collect(),
                     due: fmt_time(l.due_at),
                     overdue: l.reported_at.is_none() && l.due_at < now,
                     progress: match l.reported_at {
+                        Some(t) if t > l.due_at => format!("已报结 {}（逾期）", fmt_time(t)),
                         Some(t) => format!("已报结 {}", fmt_time(t)),
                         None => "办理中".into(),
                     },
@@ -240,6 +244,8 @@ async fn leads<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Re
                 })
             })
             .collect();
+        // Open ones first, the overdue among them first.
+        rows.sort_by_key(|r| (r.done, !r.overdue));
         Ok(render(&ListPage {
             layout: Layout::new(&who, "petitions"),
             title: "我的包案",
@@ -256,7 +262,7 @@ async fn leads<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Re
 async fn ledger<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Response {
     let result: AppResult<Response> = async {
         let now = app.now();
-        let rows = app
+        let mut rows: Vec<Row> = app
             .ledger(&who, true)
             .await?
             .iter()
@@ -266,6 +272,7 @@ async fn ledger<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> R
                 Some(Row {
                     id: c.id,
                     case_no: c.case_no.clone(),
+                    kind: zhili_domain::case::kind_label(&c.kind).to_string(),
                     title: c.title.clone(),
                     who: l.owner_name.clone(),
                     due: fmt_time(l.due_at),
@@ -277,8 +284,7 @@ async fn ledger<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> R
                     done: l.delisted_at.is_some(),
                 })
             })
-            .collect::<Vec<_>>();
-        let mut rows = rows;
+            .collect();
         rows.sort_by_key(|r| (r.done, !r.overdue));
         Ok(render(&ListPage {
             layout: Layout::new(&who, "petitions"),
