@@ -140,6 +140,7 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
         ),
         (json!({"kind": "divorce"}), "kind"),
         (json!({"department_id": null}), "department_id"),
+        (json!({"department_id": e.dept}), "department_id"),
     ] {
         let mut body = new("mediation", "邻里纠纷");
         for (k, v) in change.as_object().unwrap() {

@@ -264,11 +264,17 @@ impl<S: Store> App<S> {
             }
             (false, None) => Start::Application,
         };
-        if kind == rules::KIND && req.department_id.is_none() {
-            return Err(AppError::invalid(
-                "department_id",
-                "a people's mediation names its committee",
-            ));
+        if kind == rules::KIND {
+            let committees = self.store.committees().await?;
+            if !req
+                .department_id
+                .is_some_and(|d| committees.iter().any(|c| c.department.id == d))
+            {
+                return Err(AppError::invalid(
+                    "department_id",
+                    "a people's mediation names its mediation committee (人民调解委员会)",
+                ));
+            }
         }
         let roles: Vec<&str> = req.parties.iter().map(|p| p.role.trim()).collect();
         rules::check_parties(start, &roles).map_err(|e| AppError::invalid("parties", e))?;
