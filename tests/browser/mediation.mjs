@@ -123,6 +123,13 @@ test('a mediation from application to agreement, document and subsidy; a failure
     const mine = await med.textContent('#mediations');
     assert.ok(mine.includes('浏览器测试：邻里漏水纠纷') && mine.includes('浏览器测试：山林界址纠纷'), mine);
     assert.match(await med.textContent('#figures'), /调解成功率/);
+    const xlsx = await med.evaluate(async (url) => {
+      const r = await fetch(url);
+      return { status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength };
+    }, await med.getAttribute('#export', 'href'));
+    assert.equal(xlsx.status, 200);
+    assert.match(xlsx.type, /spreadsheetml/);
+    assert.ok(xlsx.size > 3000, `${xlsx.size}`);
     await med.screenshot({ path: `${shots}/mediation-workbench.png`, fullPage: true });
     await lead.goto(`${base}/mediation/committees`);
     assert.match(await lead.textContent('#committees'), /罗马村人民调解委员会[\s\S]*主任/);

@@ -42,7 +42,7 @@ impl Modify for BearerAuth {
         crate::open311::api::get_root, crate::open311::api::post_root, crate::open311::api::get_service,
         crate::open311::api::get_request, crate::open311::api::get_token,
         crate::petition::api::post_petition, crate::petition::api::get_petition,
-        crate::documents::api::list_documents, crate::documents::api::get_document,
+        crate::cases::export::export, crate::documents::api::list_documents, crate::documents::api::get_document,
         crate::petition::api::post_recusal, crate::petition::api::track, crate::petition::api::rate,
         crate::oversight::api::get_oversight, crate::oversight::api::post_lead,
         crate::oversight::api::post_lead_report, crate::oversight::api::post_lead_deadline,

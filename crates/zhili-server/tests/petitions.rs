@@ -666,6 +666,55 @@ async fn petition_flow<S: Store>(e: Env<S>) {
         assert_eq!(t[id], v, "{id}: {t}");
     }
 
+    // The register as a spreadsheet (台账): names masked; revealed only where the role may see
+    // them — never the accuser to the handling unit — each revealed case logged.
+    let export = "/api/v1/cases/export.xlsx?kind=petition";
+    let (s, bytes) = e.get_bytes("hand", &format!("{export}&reveal=true")).await;
+    assert_eq!(s, StatusCode::OK);
+    let rows = xlsx_rows(&bytes);
+    assert!(rows[0].starts_with("编号\t类型\t类别"), "{rows:?}");
+    let row = |no: &str| rows.iter().find(|r| r.starts_with(no)).unwrap().clone();
+    assert!(row(&a_no).contains("信访人 张三"), "{}", row(&a_no));
+    assert!(row(&a_no).contains("申诉求决类"), "{}", row(&a_no));
+    assert!(
+        row(&b_no).contains("信访人 李*") && !rows.join("\n").contains("李四"),
+        "{}",
+        row(&b_no)
+    );
+    for user in ["audit", "grid"] {
+        let (s, bytes) = e.get_bytes(user, &format!("{export}&reveal=true")).await;
+        assert_eq!(s, StatusCode::OK);
+        let all = xlsx_rows(&bytes).join("\n");
+        assert!(
+            !all.contains("张三") && !all.contains("李四"),
+            "{user}: {all}"
+        );
+    }
+    let (_, bytes) = e.get_bytes("pet", export).await;
+    assert!(
+        !xlsx_rows(&bytes).join("\n").contains("张三"),
+        "masked unless asked"
+    );
+    let (_, tl) = e
+        .call(
+            "GET",
+            &e.login("pet").await,
+            &format!("/api/v1/cases/{a_id}/timeline"),
+            None,
+        )
+        .await;
+    assert!(
+        tl.as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["kind"] == "personal_data_revealed" && v["data"]["export"] == true),
+        "the export's reveal is logged"
+    );
+    let (s, _) = e
+        .get_bytes("pet", "/api/v1/cases/export.xlsx?node_id=abc")
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
     // Guessing the code: after ten wrong ones in an hour the number is refused, even with the
     // right code, until the hour is over; other numbers are not affected.
     let track = |no: &str, code: &str| {

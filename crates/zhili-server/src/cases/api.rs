@@ -606,6 +606,7 @@ pub async fn download<S: Store>(
 pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
         .route("/api/v1/cases", get(list_cases::<S>).post(create_case::<S>))
+        .route("/api/v1/cases/export.xlsx", get(super::export::export::<S>))
         .route("/api/v1/cases/{id}", get(get_case::<S>))
         .route("/api/v1/cases/{id}/transitions", post(transition::<S>))
         .route("/api/v1/cases/{id}/timeline", get(timeline::<S>))

@@ -2,6 +2,7 @@
 //! data. The API, the web pages and the demo generator all go through here.
 
 pub mod api;
+pub mod export;
 pub mod web;
 
 use chrono::{DateTime, Utc};
@@ -995,6 +996,28 @@ impl<S: Store> App<S> {
 pub(crate) struct CaseExtra {
     pub details: Option<serde_json::Value>,
     pub repeat_of: Option<i64>,
+}
+
+/// A case's category as people read it, by its kind: the urban subclass with its code, a
+/// petition's, mediation's or risk's category label, or the raw value.
+pub(crate) fn category_label<S: Store>(app: &App<S>, c: &CaseRow) -> String {
+    match app.urban_subclass(&c.kind, c.category.as_deref()) {
+        Some(sub) => format!("{}（{}）", sub.path(), sub.key()),
+        None if c.kind == zhili_domain::petition::KIND => crate::petition::category_label(c),
+        None if crate::mediation::KINDS.contains(&c.kind.as_str()) => c
+            .category
+            .as_deref()
+            .and_then(zhili_domain::mediation::category_label)
+            .unwrap_or("—")
+            .to_string(),
+        None if crate::risk::is_risk(c) => c
+            .category
+            .as_deref()
+            .and_then(zhili_domain::risk::category_label)
+            .unwrap_or("—")
+            .to_string(),
+        None => c.category.clone().unwrap_or_else(|| "—".into()),
+    }
 }
 
 /// A local time as shown in messages: `2021-10-12 00:00`.

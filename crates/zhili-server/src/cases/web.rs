@@ -796,23 +796,7 @@ pub async fn detail_page<S: Store>(
         } else {
             st.label_zh()
         },
-        category: match app.urban_subclass(&c.kind, c.category.as_deref()) {
-            Some(sub) => format!("{}（{}）", sub.path(), sub.key()),
-            None if c.kind == zhili_domain::petition::KIND => crate::petition::category_label(&c),
-            None if crate::mediation::KINDS.contains(&c.kind.as_str()) => c
-                .category
-                .as_deref()
-                .and_then(zhili_domain::mediation::category_label)
-                .unwrap_or("—")
-                .to_string(),
-            None if crate::risk::is_risk(&c) => c
-                .category
-                .as_deref()
-                .and_then(zhili_domain::risk::category_label)
-                .unwrap_or("—")
-                .to_string(),
-            None => c.category.clone().unwrap_or_else(|| "—".into()),
-        },
+        category: super::category_label(app, &c),
         channel: c.channel.label_zh(),
         priority: c.priority.label_zh(),
         node: names.node(c.node_id),

@@ -302,3 +302,21 @@ pub fn docx_text(bytes: &[u8]) -> String {
         .unwrap();
     xml
 }
+
+/// The rows of an .xlsx's first sheet, each a line of tab-separated cells.
+pub fn xlsx_rows(bytes: &[u8]) -> Vec<String> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an .xlsx");
+    let sheet = wb.sheet_names()[0].clone();
+    wb.worksheet_range(&sheet)
+        .unwrap()
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect()
+}
