@@ -56,6 +56,7 @@ impl Modify for BearerAuth {
         crate::mediation::api::post_subsidy, crate::mediation::api::post_paid,
         crate::mediation::api::list_subsidies, crate::mediation::api::post_mediation,
         crate::mediation::api::get_mediation, crate::mediation::api::categories,
+        crate::mediation::api::subsidies_xlsx,
     ),
     modifiers(&BearerAuth),
     tags(

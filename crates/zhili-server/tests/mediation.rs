@@ -448,6 +448,21 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     );
     let (_, ledger) = call("lead", "GET", "/api/v1/mediation/subsidies".into(), None).await;
     assert!(ledger[0]["paid_at"].is_string());
+    let (s, bytes) = e
+        .get_bytes("lead", "/api/v1/mediation/subsidies.xlsx")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let rows = xlsx_rows(&bytes);
+    assert!(rows[0].starts_with("编号\t纠纷\t调解组织"), "{rows:?}");
+    assert!(
+        rows[1].contains("罗马村人民调解委员会") && rows[1].contains("600.00"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.last().unwrap().contains("合计 1 件，¥600.00"),
+        "{rows:?}"
+    );
+    assert!(!rows.join("\n").contains("周九"), "no personal data");
 
     // A late application for confirmation is refused.
     let (_, b) = call(

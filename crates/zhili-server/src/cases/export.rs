@@ -95,17 +95,9 @@ impl<S: Store> App<S> {
             "办结时间",
             "是否按期",
         ];
-        let mut wb = Workbook::new();
-        let ws = wb.add_worksheet();
-        let bold = Format::new().set_bold();
-        let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
-        for (c, h) in headers.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)
-                .map_err(xl)?;
-        }
-        for (i, c) in rows.iter().enumerate() {
-            let r = i as u32 + 1;
-            let cells = [
+        let mut table = Vec::with_capacity(rows.len());
+        for c in &rows {
+            table.push(vec![
                 c.case_no.clone(),
                 zhili_domain::case::kind_label(&c.kind).to_string(),
                 super::category_label(self, c),
@@ -126,21 +118,14 @@ impl<S: Store> App<S> {
                     Some(false) => "超期".into(),
                     None => String::new(),
                 },
-            ];
-            for (col, v) in cells.iter().enumerate() {
-                ws.write_string(r, col as u16, v).map_err(xl)?;
-            }
+            ]);
         }
-        if truncated {
-            ws.write_string(
-                rows.len() as u32 + 2,
-                0,
-                format!("仅导出前 {MAX_ROWS} 件，请缩小范围 (the first {MAX_ROWS} only)"),
-            )
-            .map_err(xl)?;
-        }
-        ws.autofit();
-        let bytes = wb.save_to_buffer().map_err(xl)?;
+        let bytes = spreadsheet(
+            &headers,
+            &table,
+            truncated
+                .then(|| format!("仅导出前 {MAX_ROWS} 件，请缩小范围 (the first {MAX_ROWS} only)")),
+        )?;
         let what = q.kind.as_deref().unwrap_or("cases");
         let day = zhili_domain::clock::to_local(self.now()).format("%Y%m%d");
         Ok((format!("{what}-{day}.xlsx"), bytes))
@@ -189,18 +174,35 @@ impl<S: Store> App<S> {
     }
 }
 
-/// The cases a filter selects as an .xlsx register (台账).
-#[utoipa::path(get, path = "/api/v1/cases/export.xlsx", tag = "cases", params(ExportQuery),
-    responses((status = 200, description = "the register", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 422, body = crate::error::ErrorBody)),
-    security(("bearer" = [])))]
-pub async fn export<S: Store>(
-    State(app): State<App<S>>,
-    who: Principal,
-    ApiQuery(q): ApiQuery<ExportQuery>,
-) -> AppResult<Response> {
-    let (name, bytes) = app.export_cases(&who, &q).await?;
-    Ok((
+/// A table as an .xlsx sheet: bold headers, text cells, a note under the rows, columns fitted.
+pub(crate) fn spreadsheet(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    note: Option<String>,
+) -> AppResult<Vec<u8>> {
+    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = Format::new().set_bold();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(xl)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(i as u32 + 1, c as u16, v).map_err(xl)?;
+        }
+    }
+    if let Some(n) = note {
+        ws.write_string(rows.len() as u32 + 2, 0, n).map_err(xl)?;
+    }
+    ws.autofit();
+    wb.save_to_buffer().map_err(xl)
+}
+
+/// An .xlsx download.
+pub(crate) fn xlsx_download(name: &str, bytes: Vec<u8>) -> Response {
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -214,5 +216,19 @@ pub async fn export<S: Store>(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
+}
+
+/// The cases a filter selects as an .xlsx register (台账).
+#[utoipa::path(get, path = "/api/v1/cases/export.xlsx", tag = "cases", params(ExportQuery),
+    responses((status = 200, description = "the register", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn export<S: Store>(
+    State(app): State<App<S>>,
+    who: Principal,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> AppResult<Response> {
+    let (name, bytes) = app.export_cases(&who, &q).await?;
+    Ok(xlsx_download(&name, bytes))
 }

@@ -262,6 +262,61 @@ pub async fn list_subsidies<S: Store>(
     Ok(Json(app.subsidy_ledger(&who).await?))
 }
 
+/// The payment ledger as a spreadsheet, for the finance office (no personal data in it).
+#[utoipa::path(get, path = "/api/v1/mediation/subsidies.xlsx", tag = "mediation",
+    responses((status = 200, description = "the ledger", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+    security(("bearer" = [])))]
+pub async fn subsidies_xlsx<S: Store>(
+    State(app): State<App<S>>,
+    who: Principal,
+) -> AppResult<axum::response::Response> {
+    let rows = app.subsidy_ledger(&who).await?;
+    let local = |t: chrono::DateTime<chrono::Utc>| crate::cases::fmt_local(t);
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.case_no.clone(),
+                r.title.clone(),
+                r.committee.clone(),
+                r.mediator.clone(),
+                r.grade.clone(),
+                format!("{:.2}", r.amount_fen as f64 / 100.0),
+                r.reviewed_at
+                    .as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| local(t.with_timezone(&chrono::Utc)))
+                    .unwrap_or_default(),
+                r.paid_at.map(local).unwrap_or_else(|| "待支付".into()),
+            ]
+        })
+        .collect();
+    let total: i64 = rows.iter().map(|r| r.amount_fen).sum();
+    let bytes = crate::cases::export::spreadsheet(
+        &[
+            "编号",
+            "纠纷",
+            "调解组织",
+            "调解员",
+            "补贴等级",
+            "金额（元）",
+            "核定时间",
+            "支付时间",
+        ],
+        &table,
+        Some(format!(
+            "合计 {} 件，{}",
+            rows.len(),
+            zhili_domain::mediation::yuan(total)
+        )),
+    )?;
+    let day = zhili_domain::clock::to_local(app.now()).format("%Y%m%d");
+    Ok(crate::cases::export::xlsx_download(
+        &format!("subsidies-{day}.xlsx"),
+        bytes,
+    ))
+}
+
 pub fn routes<S: Store>() -> Router<App<S>> {
     Router::new()
         .route(
@@ -277,6 +332,7 @@ pub fn routes<S: Store>() -> Router<App<S>> {
         .route("/api/v1/mediation/categories", get(categories::<S>))
         .route("/api/v1/mediation/subsidy-grades", get(subsidy_grades::<S>))
         .route("/api/v1/mediation/subsidies", get(list_subsidies::<S>))
+        .route("/api/v1/mediation/subsidies.xlsx", get(subsidies_xlsx::<S>))
         .route("/api/v1/cases/{id}/subsidy", post(post_subsidy::<S>))
         .route("/api/v1/cases/{id}/subsidy/paid", post(post_paid::<S>))
 }
