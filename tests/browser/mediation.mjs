@@ -118,6 +118,13 @@ test('a mediation from application to agreement, document and subsidy; a failure
     assert.match(await med.textContent('#notice'), /仲裁、行政、司法等途径/);
     assert.match(await med.textContent('#timeline'), /已告知当事人/);
 
+    // The home workbench's to-do list is what the count says: no ended case of another kind
+    // whose state has the same name.
+    await med.goto(`${base}/`);
+    const todo = Number(await med.textContent('#kpi-todo'));
+    if (todo < 50) assert.equal(await med.locator('#cases tbody tr td a').count(), todo);
+    assert.ok(todo >= 1, 'the agreed case waits for its follow-up');
+
     // The mediator's workbench: their own cases, the most urgent first.
     await med.goto(`${base}/mediation?open=all`);
     const mine = await med.textContent('#mediations');

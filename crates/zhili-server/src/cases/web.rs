@@ -201,7 +201,10 @@ async fn workbench_page<S: Store>(
     let mut filter = list.to_filter(app, who).await?;
     let todo_states = todo_states(app, who);
     if todo {
+        // Open cases in a state where the user's roles act: an ended case in a state of the same
+        // name in another workflow is not to do.
         filter.states = Some(todo_states.clone());
+        filter.open = Some(true);
     }
     let rows = app.store.list_cases(&filter).await?;
     let names = Names::load(app).await?;
