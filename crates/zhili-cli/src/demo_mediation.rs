@@ -265,12 +265,21 @@ fn agreement(
     rng: &mut ChaCha8Rng,
 ) -> Box<TransitionRequest> {
     let (title, content, _) = DISPUTES[plan.dispute];
+    // Simple disputes settled at the first sitting, with no court confirmation wanted, are
+    // often agreed orally and recorded by the mediator (第30条).
+    let oral = plan.kind == MKind::Peoples && plan.sessions == 0 && !plan.confirm;
     Box::new(TransitionRequest {
         action: "succeed".into(),
         agreement: Some(AgreementInput {
+            oral,
             facts: format!("双方因{title}发生争议，经调查，双方对主要事实无异议"),
             content: content.into(),
-            performance: "双方签字后按约定履行".into(),
+            performance: if oral {
+                "当场履行或按口头约定履行"
+            } else {
+                "双方签字后按约定履行"
+            }
+            .into(),
             deadline: (today + chrono::Duration::days(rng.random_range(25..46)))
                 .format("%Y-%m-%d")
                 .to_string(),

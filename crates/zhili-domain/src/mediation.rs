@@ -110,15 +110,17 @@ pub fn check_parties(start: Start, roles: &[&str]) -> Result<(), String> {
 
 /// The transition's document that is the agreement (调解协议书, 第28–29条).
 pub const AGREEMENT_DOCUMENT: &str = "mediation_agreement";
-pub const AGREEMENT_TITLE: &str = "人民调解协议书";
-/// What the agreement tells the parties (第31、33条).
-pub const AGREEMENT_EFFECT: &str = "本协议自双方当事人签名（盖章）、人民调解员签名并加盖人民调解委员会印章之日起生效，具有法律约束力，当事人应当按照约定履行。双方当事人可以自本协议生效之日起三十日内共同向人民法院申请司法确认。";
 
-/// The written agreement (调解协议书, 第28–29条): the facts, issues and responsibilities, what was
-/// agreed, and how and by when it is performed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The agreement (第28–29条): written (调解协议书), or oral and recorded by the mediator (第30条),
+/// with the facts, issues and responsibilities, what was agreed, and how and by when it is
+/// performed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Agreement {
+    /// 口头协议 (第30条): reached orally, in effect when reached; the mediator's record of it is
+    /// issued instead of a 调解协议书.
+    #[serde(default)]
+    pub oral: bool,
     /// 纠纷的主要事实、争议事项以及各方当事人的责任
     pub facts: String,
     /// 当事人达成调解协议的内容
@@ -130,6 +132,24 @@ pub struct Agreement {
 }
 
 impl Agreement {
+    /// The document's title.
+    pub fn title_zh(&self) -> &'static str {
+        if self.oral {
+            "人民调解口头协议记录"
+        } else {
+            "人民调解协议书"
+        }
+    }
+
+    /// What the document tells the parties of its effect (第30、31、33条).
+    pub fn effect_zh(&self) -> &'static str {
+        if self.oral {
+            "本口头调解协议自各方当事人达成协议之日起生效（人民调解法第三十条），具有法律约束力，当事人应当按照约定履行。"
+        } else {
+            "本协议自双方当事人签名（盖章）、人民调解员签名并加盖人民调解委员会印章之日起生效，具有法律约束力，当事人应当按照约定履行。双方当事人可以自本协议生效之日起三十日内共同向人民法院申请司法确认。"
+        }
+    }
+
     /// Trimmed and checked; an error names the field (`agreement.content`).
     pub fn checked(self, today: NaiveDate) -> Result<Agreement, (&'static str, String)> {
         let part = |field: &'static str, v: String| {
@@ -149,6 +169,7 @@ impl Agreement {
             ));
         }
         Ok(Agreement {
+            oral: self.oral,
             facts: part("agreement.facts", self.facts)?,
             content: part("agreement.content", self.content)?,
             performance: part("agreement.performance", self.performance)?,
@@ -238,6 +259,7 @@ mod tests {
         assert_eq!(yuan(60_000), "¥600.00");
         let today = NaiveDate::from_ymd_opt(2021, 5, 1).unwrap();
         let a = Agreement {
+            oral: false,
             facts: "邻里漏水纠纷".into(),
             content: "甲方赔偿乙方维修费2000元".into(),
             performance: "一次性现金支付".into(),

@@ -233,6 +233,17 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
         json!(at("2021-10-30 00:00")),
         "a month from acceptance"
     );
+    // 第25条: a dispute that may escalate — measures taken, recorded, the state unchanged.
+    let (s, v) = tr(
+        a_id,
+        json!({"action": "prevent_escalation", "note": "双方言语冲突，已分别做工作并告知派出所"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("mediating")),
+        "{v}"
+    );
     let (s, v) = tr(
         a_id,
         json!({"action": "session", "note": "第一次调解，双方陈述"}),
@@ -474,9 +485,20 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
     .await;
     let b_id = b["id"].as_i64().unwrap();
     tr(b_id, json!({"action": "accept"})).await;
-    let mut ag = json!({"facts": "货款争议", "content": "分两期付清", "performance": "转账", "deadline": "2021-12-31"});
+    // …agreed orally (第30条): the mediator's record is issued instead of a 调解协议书.
+    let mut ag = json!({"facts": "货款争议", "content": "分两期付清", "performance": "转账", "deadline": "2021-12-31", "oral": true});
     let (s, _) = tr(b_id, json!({"action": "succeed", "agreement": ag.take()})).await;
     assert_eq!(s, StatusCode::OK);
+    let (_, m) = call("med", "GET", format!("/api/v1/mediations/{b_id}"), None).await;
+    assert_eq!(m["documents"][0]["title"], "人民调解口头协议记录", "{m}");
+    let (_, bytes) = e
+        .get_bytes("med", m["documents"][0]["url"].as_str().unwrap())
+        .await;
+    let xml = docx_text(&bytes);
+    assert!(
+        xml.contains("人民调解口头协议记录") && xml.contains("自各方当事人达成协议之日起生效"),
+        "{xml}"
+    );
     e.clock.set(at("2021-11-20 10:00"));
     let (s, v) = tr(b_id, json!({"action": "apply_confirmation", "note": "x"})).await;
     assert_eq!(

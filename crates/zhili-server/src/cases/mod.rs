@@ -159,6 +159,9 @@ pub struct AgreementInput {
     pub performance: String,
     /// 履行期限 (`YYYY-MM-DD`)
     pub deadline: String,
+    /// An oral agreement (口头协议, 第30条) the mediator records, instead of a written one.
+    #[serde(default)]
+    pub oral: bool,
 }
 
 impl AgreementInput {
@@ -166,6 +169,7 @@ impl AgreementInput {
         let deadline = chrono::NaiveDate::parse_from_str(self.deadline.trim(), "%Y-%m-%d")
             .map_err(|_| AppError::invalid("agreement.deadline", "a date (YYYY-MM-DD)"))?;
         zhili_domain::mediation::Agreement {
+            oral: self.oral,
             facts: self.facts,
             content: self.content,
             performance: self.performance,

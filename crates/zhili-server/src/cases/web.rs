@@ -1111,6 +1111,7 @@ async fn transition<S: Store>(
                     content,
                     performance: field_str(&fields, "agreement_performance").unwrap_or_default(),
                     deadline: field_str(&fields, "agreement_deadline").unwrap_or_default(),
+                    oral: field_str(&fields, "agreement_oral").is_some(),
                 }
             }),
             attachment_ids,

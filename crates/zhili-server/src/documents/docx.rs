@@ -2,7 +2,7 @@
 //! agreement.
 
 use docx_rs::{AlignmentType, Docx, Paragraph, Run, RunFonts};
-use zhili_domain::mediation::{AGREEMENT_EFFECT, Agreement};
+use zhili_domain::mediation::Agreement;
 use zhili_domain::petition::{DocumentKind, Letter};
 
 /// What every document starts and ends with.
@@ -143,7 +143,7 @@ pub fn agreement(h: &Head<'_>, d: &AgreementDoc<'_>) -> Result<Vec<u8>, String> 
             "履行期限：",
             &a.deadline.format("%Y年%m月%d日前").to_string(),
         ))
-        .add_paragraph(para(&format!("　　{AGREEMENT_EFFECT}")))
+        .add_paragraph(para(&format!("　　{}", a.effect_zh())))
         .add_paragraph(para(&format!(
             "　　本协议一式{}份，当事人各执一份，人民调解委员会留存一份。",
             d.parties.len() + 1
@@ -239,6 +239,7 @@ mod tests {
             },
         ];
         let a = Agreement {
+            oral: false,
             facts: "楼上漏水致楼下受损".into(),
             content: "楼上住户赔偿维修费2000元".into(),
             performance: "一次性转账支付".into(),

@@ -40,10 +40,12 @@ impl Issued {
             Issued::Agreement => mediation::AGREEMENT_DOCUMENT,
         }
     }
-    pub fn title_zh(self) -> &'static str {
+    /// The title of the document the event `data` issued (an oral agreement's record is not a
+    /// 调解协议书).
+    pub fn title_zh(self, data: &serde_json::Value) -> &'static str {
         match self {
             Issued::Petition(k) => k.title_zh(),
-            Issued::Agreement => mediation::AGREEMENT_TITLE,
+            Issued::Agreement => agreement_of(data).unwrap_or_default().title_zh(),
         }
     }
     /// The parties the document names: the petitioners, or every party to a dispute.
@@ -53,6 +55,10 @@ impl Issued {
             Issued::Agreement => true,
         }
     }
+}
+
+fn agreement_of(data: &serde_json::Value) -> Option<Agreement> {
+    serde_json::from_value(data.get("agreement")?.clone()).ok()
 }
 
 /// A written document a case issued.
@@ -81,7 +87,7 @@ pub fn documents_of(c: &CaseRow, timeline: &[EventRow]) -> Vec<DocumentRef> {
             Some(DocumentRef {
                 event_id: e.id,
                 kind: kind.as_str(),
-                title: kind.title_zh(),
+                title: kind.title_zh(&e.data),
                 issued_at: e.at,
                 url: format!("/api/v1/cases/{}/documents/{}", c.id, e.id),
                 decision: e
@@ -185,7 +191,7 @@ impl<S: Store> App<S> {
             None => self.node_ref(c.node_id).await?.name,
         };
         let head = docx::Head {
-            title: kind.title_zh(),
+            title: kind.title_zh(&ev.data),
             number: format!("{}-{}", c.case_no, ev.seq),
             issuer: &issuer,
             issued: zhili_domain::clock::to_local(ev.at)
@@ -211,9 +217,8 @@ impl<S: Store> App<S> {
                 },
             ),
             Issued::Agreement => {
-                let agreement: Agreement = field("agreement")
-                    .and_then(|a| serde_json::from_value(a).ok())
-                    .ok_or_else(|| AppError::not_found("document"))?;
+                let agreement =
+                    agreement_of(&ev.data).ok_or_else(|| AppError::not_found("document"))?;
                 docx::agreement(
                     &head,
                     &docx::AgreementDoc {
