@@ -66,6 +66,16 @@ test('a mediation from application to agreement, document and subsidy; a failure
 
     await act(med, id, 'accept', /调解中/);
     await act(med, id, 'session', /调解中/, { note: '第一次调解：双方陈述，查看现场' });
+    // It may escalate: the mediator puts it on the risk register from the case page; the form comes
+    // filled in from the dispute and the two cases are linked.
+    await med.goto(`${base}/cases/${id}`);
+    await Promise.all([med.waitForEvent('load'), med.click('#to-risk')]);
+    assert.match(await med.textContent('#from'), new RegExp(caseNo));
+    assert.match(await med.inputValue('input[name=title]'), /浏览器测试：邻里漏水纠纷（转自/);
+    await med.selectOption('select[name=grade]', 'yellow');
+    await submit(med, med.locator('#new-risk button[type=submit]'));
+    assert.match(await med.textContent('#risk'), /黄色/);
+    assert.match(await med.textContent("#links"), new RegExp(caseNo));
     const deadline = new Date(Date.now() + 20 * 86400e3).toISOString().slice(0, 10);
     await act(med, id, 'succeed', /调解成功/, {
       fields: {

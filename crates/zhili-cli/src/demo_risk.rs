@@ -113,6 +113,7 @@ pub async fn register<S: Store>(
                 people_involved: rng.random_range(1..40),
                 department_id: None,
                 leader_id: red.then_some(leader_id),
+                from_case_id: None,
                 parties: vec![PartyInput {
                     role: "party".into(),
                     name: format!(

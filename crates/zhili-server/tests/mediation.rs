@@ -244,6 +244,29 @@ async fn mediation_flow<S: Store>(e: Env<S>) {
         (StatusCode::OK, Some("mediating")),
         "{v}"
     );
+    // …and put on the risk register (纳入风险排查), the two cases linked in the same commit.
+    let risk = |from: i64| {
+        json!({"category": "dispute", "channel": "visit", "node_id": e.village, "grade": "yellow",
+               "title": "邻里漏水纠纷有激化可能", "content": "双方言语冲突", "from_case_id": from})
+    };
+    let (s, v) = call("med", "POST", "/api/v1/risks".into(), Some(risk(999_999))).await;
+    assert_eq!(
+        (s, err_field(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "from_case_id"),
+        "{v}"
+    );
+    let (s, r) = call("med", "POST", "/api/v1/risks".into(), Some(risk(a_id))).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let r_case = r["id"].as_i64().or(r["case"]["id"].as_i64()).unwrap();
+    let (_, links) = call("med", "GET", format!("/api/v1/cases/{a_id}/links"), None).await;
+    assert!(
+        links
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["other_case_id"] == r_case && l["kind"] == "related"),
+        "{links}"
+    );
     let (s, v) = tr(
         a_id,
         json!({"action": "session", "note": "第一次调解，双方陈述"}),

@@ -111,6 +111,7 @@ async fn two_scanners_share_the_work() {
             event_data: serde_json::json!({}),
             details: None,
             repeat_of: None,
+            related_to: None,
         })
         .await
         .unwrap();

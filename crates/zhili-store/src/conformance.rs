@@ -171,6 +171,7 @@ fn new_case(node_id: i64, by: i64, when: Timestamp, title: &str) -> NewCase {
         event_data: serde_json::json!({"title": title}),
         details: None,
         repeat_of: None,
+        related_to: None,
     }
 }
 
@@ -225,12 +226,34 @@ async fn details_and_repeats<S: Store>(s: S) {
         .await;
     assert!(bad.is_err(), "{bad:?}");
     assert_eq!(s.case_count().await.unwrap(), n);
+    // A case made from another (转自) is linked to it in the same commit; to none, refused whole.
+    let risk = s
+        .create_case(NewCase {
+            related_to: Some(first.id),
+            ..new_case(t.v1.id, t.dispatcher.id, t0, "欠薪风险")
+        })
+        .await
+        .unwrap()
+        .case;
+    let links = s.links(risk.id).await.unwrap();
+    assert_eq!(
+        (links.len(), links[0].kind.as_str(), links[0].other_case_id),
+        (1, "related", first.id)
+    );
+    let bad = s
+        .create_case(NewCase {
+            related_to: Some(999_999),
+            ..new_case(t.v1.id, t.dispatcher.id, t0, "无")
+        })
+        .await;
+    assert!(bad.is_err(), "{bad:?}");
+    assert_eq!(s.case_count().await.unwrap(), n + 1);
 
     // The same person's cases of a kind, newest first.
     let mine = s.person_cases("general", "key-of-zhang").await.unwrap();
     assert_eq!(
         mine.iter().map(|c| c.id).collect::<Vec<_>>(),
-        vec![again.id, plain.id, first.id]
+        vec![risk.id, again.id, plain.id, first.id]
     );
     assert!(
         s.person_cases("general", "nobody")

@@ -350,6 +350,8 @@ pub struct NewCase {
     pub details: Option<serde_json::Value>,
     /// The earlier case of the same person on the same matter, linked as `repeat_of`.
     pub repeat_of: Option<i64>,
+    /// The case it came from (a dispute put on the risk register, 转自), linked as `related`.
+    pub related_to: Option<i64>,
 }
 
 /// The change a transition makes to a case, computed by the domain.

@@ -674,6 +674,20 @@ macro_rules! impl_sql_store {
                         .await
                         .map_err(|e| DbError::classify(e, "link", "repeat_of"))?;
                     }
+                    if let Some(other) = p.c.related_to {
+                        // The case it came from (转自), linked in the same commit.
+                        sqlx::query(
+                            "INSERT INTO case_links (case_id, other_case_id, kind, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(p.id)
+                        .bind(other)
+                        .bind(zhili_domain::case::LinkKind::Related.as_str())
+                        .bind(p.c.created_by)
+                        .bind(ms(p.c.at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| DbError::classify(e, "link", "related_to"))?;
+                    }
                 }
                 // Each case's audit chain starts with its creation event.
                 let events: Vec<(String, &Prepared, String, String)> = prepared

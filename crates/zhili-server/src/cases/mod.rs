@@ -493,6 +493,7 @@ impl<S: Store> App<S> {
             event_data,
             details: extra.details,
             repeat_of: extra.repeat_of,
+            related_to: extra.related_to,
         };
         let made = self.store.create_case(new).await?;
         self.metrics
@@ -1000,6 +1001,8 @@ impl<S: Store> App<S> {
 pub(crate) struct CaseExtra {
     pub details: Option<serde_json::Value>,
     pub repeat_of: Option<i64>,
+    /// The case it came from, linked as related (转自).
+    pub related_to: Option<i64>,
 }
 
 /// A case's category as people read it, by its kind: the urban subclass with its code, a

@@ -310,7 +310,7 @@ impl<S: Store> App<S> {
                 },
                 CaseExtra {
                     details,
-                    repeat_of: None,
+                    ..Default::default()
                 },
             )
             .await?;

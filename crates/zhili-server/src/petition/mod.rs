@@ -226,6 +226,7 @@ impl<S: Store> App<S> {
                 CaseExtra {
                     details: Some(details),
                     repeat_of: repeat.as_ref().map(|r| r.0.id),
+                    related_to: None,
                 },
             )
             .await?;

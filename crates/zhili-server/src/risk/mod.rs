@@ -48,6 +48,9 @@ pub struct RiskRequest {
     /// People involved (encrypted, masked).
     #[serde(default)]
     pub parties: Vec<PartyInput>,
+    /// The petition, dispute or other case it came from (转自): linked to it in the same commit.
+    #[serde(default)]
+    pub from_case_id: Option<i64>,
 }
 
 fn default_kind() -> String {
@@ -120,6 +123,17 @@ impl<S: Store> App<S> {
                 format!("unknown category ({})", ids.join(", ")),
             ));
         }
+        // The case it came from must be one the caller can see.
+        let from = match req.from_case_id {
+            Some(id) => Some(self.case_for(who, id).await.map_err(|e| {
+                if e.status == axum::http::StatusCode::NOT_FOUND {
+                    AppError::invalid("from_case_id", "no such case you may see")
+                } else {
+                    e
+                }
+            })?),
+            None => None,
+        };
         let grade = self.grade_of("grade", &req.grade)?.clone();
         let top = rules::top(&self.mechanisms.risk_grades).is_some_and(|t| t.id == grade.id);
         let title = text("title", &req.title, 1, 200)?;
@@ -178,13 +192,18 @@ impl<S: Store> App<S> {
                     lat: None,
                     lon: None,
                     node_id: Some(req.node_id),
-                    department_id: req.department_id,
+                    // Registered from a case, the unit that holds it keeps it until control
+                    // measures are assigned (a committee's mediator may so report, 第25条).
+                    department_id: req
+                        .department_id
+                        .or(from.as_ref().and_then(|c| c.department_id)),
                     parties: req.parties,
                     attachment_ids: vec![],
                 },
                 CaseExtra {
                     details: Some(details),
                     repeat_of: None,
+                    related_to: from.as_ref().map(|c| c.id),
                 },
             )
             .await?;

@@ -127,11 +127,28 @@ struct NewPage {
     nodes: Vec<(i64, String)>,
     departments: Vec<(i64, String)>,
     leaders: Vec<(i64, String)>,
+    /// The case it comes from (转自), with what it fills in.
+    from: Option<From>,
+}
+
+/// A risk registered from another case: its number, and the title, details and place it fills in.
+pub struct From {
+    id: i64,
+    case_no: String,
+    title: String,
+    content: String,
+    node_id: i64,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct NewParams {
+    from: Option<i64>,
 }
 
 async fn new_page<S: Store>(
     app: &App<S>,
     who: &Principal,
+    from: Option<i64>,
     error: Option<String>,
 ) -> AppResult<Response> {
     let mut nodes: Vec<(i64, String)> = app
@@ -195,6 +212,24 @@ async fn new_page<S: Store>(
             .map(|d| (d.id, d.name))
             .collect(),
         leaders,
+        from: match from {
+            Some(id) => {
+                let c = app.case_for(who, id).await?;
+                Some(From {
+                    id: c.id,
+                    title: format!("{}（转自{}）", c.title, c.case_no),
+                    content: format!(
+                        "由{} {} 转入风险排查：{}",
+                        zhili_domain::case::kind_label(&c.kind),
+                        c.case_no,
+                        c.title
+                    ),
+                    node_id: c.village_id.unwrap_or(c.node_id),
+                    case_no: c.case_no,
+                })
+            }
+            None => None,
+        },
     };
     let status = if error.is_some() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -204,8 +239,12 @@ async fn new_page<S: Store>(
     Ok((status, render(&page)).into_response())
 }
 
-async fn new_form<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Response {
-    new_page(&app, &who, None)
+async fn new_form<S: Store>(
+    State(app): State<App<S>>,
+    WebUser(who): WebUser,
+    Query(p): Query<NewParams>,
+) -> Response {
+    new_page(&app, &who, p.from, None)
         .await
         .unwrap_or_else(|e| e.into_response())
 }
@@ -232,6 +271,8 @@ struct NewForm {
     party_name: String,
     #[serde(default)]
     party_phone: String,
+    #[serde(default)]
+    from_case_id: String,
 }
 
 async fn create<S: Store>(
@@ -239,6 +280,7 @@ async fn create<S: Store>(
     WebUser(who): WebUser,
     Form(f): Form<NewForm>,
 ) -> Response {
+    let from = f.from_case_id.trim().parse::<i64>().ok();
     let result: AppResult<i64> = async {
         who.check_csrf(&f.csrf)?;
         let opt = |field: &str, v: &str| -> AppResult<Option<i64>> {
@@ -267,6 +309,7 @@ async fn create<S: Store>(
                 .clamp(0, 1_000_000) as u32,
             department_id: opt("department_id", &f.department_id)?,
             leader_id: opt("leader_id", &f.leader_id)?,
+            from_case_id: opt("from_case_id", &f.from_case_id)?,
             parties: if f.party_name.trim().is_empty() {
                 vec![]
             } else {
@@ -290,7 +333,7 @@ async fn create<S: Store>(
                 e.message,
                 e.field.map(|f| format!("（{f}）")).unwrap_or_default()
             );
-            new_page(&app, &who, Some(msg))
+            new_page(&app, &who, from, Some(msg))
                 .await
                 .unwrap_or_else(|e| e.into_response())
         }
