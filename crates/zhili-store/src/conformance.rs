@@ -323,7 +323,8 @@ async fn details_and_repeats<S: Store>(s: S) {
         })
         .await
         .unwrap(),
-        2
+        3,
+        "the plain case, the repeat and the risk made from it"
     );
     let stale = s
         .set_details(
