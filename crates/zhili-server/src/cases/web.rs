@@ -134,6 +134,30 @@ pub(crate) fn next_due(c: &CaseRow) -> Option<chrono::DateTime<chrono::Utc>> {
         })
 }
 
+/// A list row's deadline cells: the status (its CSS class and label, 已结束 once ended) and when
+/// the next step is due.
+pub(crate) struct DueCells {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub at: String,
+}
+
+pub(crate) fn due_cells(c: &CaseRow) -> DueCells {
+    let st = status_of(c);
+    DueCells {
+        status: st.as_str(),
+        label: if c.ended_at.is_some() {
+            "已结束"
+        } else {
+            st.label_zh()
+        },
+        at: next_due(c)
+            .filter(|_| c.ended_at.is_none())
+            .map(fmt_time)
+            .unwrap_or_else(|| "—".into()),
+    }
+}
+
 /// The most urgent first: overdue, then due soon, then by when it is due.
 pub(crate) fn urgent_first(cases: &mut [CaseRow]) {
     cases.sort_by_key(|c| {

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::App;
 use crate::auth::{Principal, WebUser};
-use crate::cases::web::{Names, back_to_case, next_due, status_of, urgent_first};
+use crate::cases::web::{DueCells, Names, back_to_case, due_cells, status_of, urgent_first};
 use crate::cases::{PartyInput, scope_of};
 use crate::error::{AppError, AppResult};
 use crate::report::IndicatorQuery;
@@ -58,9 +58,7 @@ pub struct Row {
     start: String,
     committee: String,
     state: String,
-    status: &'static str,
-    status_label: &'static str,
-    due: String,
+    due: DueCells,
     created: String,
 }
 
@@ -208,42 +206,30 @@ async fn list_page<S: Store>(app: &App<S>, who: &Principal, p: ListParams) -> Ap
         .count();
     let rows = cases
         .iter()
-        .map(|c| {
-            let st = status_of(c);
-            Row {
-                id: c.id,
-                case_no: c.case_no.clone(),
-                title: c.title.clone(),
-                category: c
-                    .category
-                    .as_deref()
-                    .and_then(rules::category_label)
-                    .unwrap_or("—")
-                    .into(),
-                start: c
-                    .details
-                    .get("start")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse::<Start>().ok())
-                    .map(|s| s.label_zh())
-                    .unwrap_or("—")
-                    .into(),
-                committee: names.department(c.department_id),
-                state: wf
-                    .map(|w| w.state_name(&c.state))
-                    .unwrap_or_else(|| c.state.clone()),
-                status: st.as_str(),
-                status_label: if c.ended_at.is_some() {
-                    "已结束"
-                } else {
-                    st.label_zh()
-                },
-                due: next_due(c)
-                    .filter(|_| c.ended_at.is_none())
-                    .map(fmt_time)
-                    .unwrap_or_else(|| "—".into()),
-                created: fmt_time(c.created_at),
-            }
+        .map(|c| Row {
+            id: c.id,
+            case_no: c.case_no.clone(),
+            title: c.title.clone(),
+            category: c
+                .category
+                .as_deref()
+                .and_then(rules::category_label)
+                .unwrap_or("—")
+                .into(),
+            start: c
+                .details
+                .get("start")
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<Start>().ok())
+                .map(|s| s.label_zh())
+                .unwrap_or("—")
+                .into(),
+            committee: names.department(c.department_id),
+            state: wf
+                .map(|w| w.state_name(&c.state))
+                .unwrap_or_else(|| c.state.clone()),
+            due: due_cells(c),
+            created: fmt_time(c.created_at),
         })
         .collect();
     let mut committees = Vec::new();
@@ -786,19 +772,21 @@ struct NoteForm {
     note: String,
 }
 
+/// Record a payment from a form (the ledger's row or the case page).
+async fn pay<S: Store>(app: &App<S>, who: &Principal, id: i64, f: NoteForm) -> AppResult<()> {
+    who.check_csrf(&f.csrf)?;
+    app.pay_subsidy(who, id, PaidRequest { note: f.note })
+        .await?;
+    Ok(())
+}
+
 async fn ledger_paid<S: Store>(
     State(app): State<App<S>>,
     WebUser(who): WebUser,
     Path(id): Path<i64>,
     Form(f): Form<NoteForm>,
 ) -> Response {
-    let result: AppResult<()> = async {
-        who.check_csrf(&f.csrf)?;
-        app.pay_subsidy(&who, id, PaidRequest { note: f.note })
-            .await?;
-        Ok(())
-    }
-    .await;
+    let result = pay(&app, &who, id, f).await;
     match result {
         Ok(()) => Redirect::to("/mediation/subsidies?paid=all").into_response(),
         Err(e) => subsidies_page(
@@ -898,13 +886,7 @@ async fn case_paid<S: Store>(
     Path(id): Path<i64>,
     Form(f): Form<NoteForm>,
 ) -> Response {
-    let result: AppResult<()> = async {
-        who.check_csrf(&f.csrf)?;
-        app.pay_subsidy(&who, id, PaidRequest { note: f.note })
-            .await?;
-        Ok(())
-    }
-    .await;
+    let result = pay(&app, &who, id, f).await;
     back_to_case(&app, &who, id, "#mediation", result, "未登记支付").await
 }
 

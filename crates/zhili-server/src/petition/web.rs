@@ -16,7 +16,7 @@ use crate::App;
 use crate::auth::{Principal, WebUser};
 use crate::cases::PartyInput;
 use crate::cases::web::{
-    Names, field_str, next_due, parse_field, read_form, status_of, urgent_first,
+    DueCells, Names, due_cells, field_str, parse_field, read_form, urgent_first,
 };
 use crate::error::{AppError, AppResult};
 use crate::web::{Layout, WebError, fmt_time, render};
@@ -49,9 +49,7 @@ pub struct Row {
     category: String,
     channel: &'static str,
     state: String,
-    status: &'static str,
-    status_label: &'static str,
-    due: String,
+    due: DueCells,
     created: String,
 }
 
@@ -126,29 +124,17 @@ async fn list_page<S: Store>(app: &App<S>, who: &Principal, p: ListParams) -> Ap
     urgent_first(&mut cases);
     let rows = cases
         .iter()
-        .map(|c| {
-            let st = status_of(c);
-            Row {
-                id: c.id,
-                case_no: c.case_no.clone(),
-                title: c.title.clone(),
-                category: super::category_label(c),
-                channel: c.channel.label_zh(),
-                state: wf
-                    .map(|w| w.state_name(&c.state))
-                    .unwrap_or_else(|| c.state.clone()),
-                status: st.as_str(),
-                status_label: if c.ended_at.is_some() {
-                    "已结束"
-                } else {
-                    st.label_zh()
-                },
-                due: next_due(c)
-                    .filter(|_| c.ended_at.is_none())
-                    .map(fmt_time)
-                    .unwrap_or_else(|| "—".into()),
-                created: fmt_time(c.created_at),
-            }
+        .map(|c| Row {
+            id: c.id,
+            case_no: c.case_no.clone(),
+            title: c.title.clone(),
+            category: super::category_label(c),
+            channel: c.channel.label_zh(),
+            state: wf
+                .map(|w| w.state_name(&c.state))
+                .unwrap_or_else(|| c.state.clone()),
+            due: due_cells(c),
+            created: fmt_time(c.created_at),
         })
         .collect();
     Ok(render(&ListPage {
