@@ -734,6 +734,32 @@ async fn list_filters_and_visibility<S: Store>(s: S) {
         ..Default::default()
     };
     assert!(s.list_cases(&nothing).await.unwrap().is_empty());
+    // States per kind: a state of the same name in another kind does not match.
+    let by_kind = |pairs: Vec<(&str, Vec<&str>)>| CaseFilter {
+        kind_states: Some(
+            pairs
+                .into_iter()
+                .map(|(k, st)| (k.to_string(), st.into_iter().map(String::from).collect()))
+                .collect(),
+        ),
+        ..all.clone()
+    };
+    assert_eq!(
+        s.count_cases(&by_kind(vec![("general", vec!["registered"])]))
+            .await
+            .unwrap(),
+        30
+    );
+    assert_eq!(
+        s.count_cases(&by_kind(vec![
+            ("urban", vec!["registered"]),
+            ("general", vec!["closed"])
+        ]))
+        .await
+        .unwrap(),
+        0
+    );
+    assert_eq!(s.count_cases(&by_kind(vec![])).await.unwrap(), 0);
     // Text (with LIKE wildcards escaped), node, date range, state.
     let text = CaseFilter {
         text: Some("占道".into()),

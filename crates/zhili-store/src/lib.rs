@@ -481,6 +481,9 @@ pub struct CaseFilter {
     pub state: Option<String>,
     /// Only cases in one of these states (e.g. the states where the user has something to do).
     pub states: Option<Vec<String>>,
+    /// Only cases in one of the states listed for their kind: (kind, states) pairs, e.g. the
+    /// states where the user has something to do in each workflow. An empty list matches none.
+    pub kind_states: Option<Vec<(String, Vec<String>)>>,
     pub kind: Option<String>,
     pub category: Option<String>,
     pub department_id: Option<i64>,

@@ -946,6 +946,20 @@ macro_rules! impl_sql_store {
                     }
                     qb.push(")");
                 }
+                if let Some(pairs) = &f.kind_states {
+                    qb.push(" AND (1 = 0");
+                    for (kind, states) in pairs {
+                        qb.push(" OR (kind = ");
+                        qb.push_bind(kind.clone());
+                        qb.push(" AND state IN (''");
+                        for st in states {
+                            qb.push(", ");
+                            qb.push_bind(st.clone());
+                        }
+                        qb.push("))");
+                    }
+                    qb.push(")");
+                }
             }
 
             impl Store for $ty {

@@ -132,6 +132,7 @@ impl ListQuery {
                 None => None,
             },
             states: None,
+            kind_states: None,
             open: self.open,
             created_from: opt(&self.from)
                 .map(|s| parse_time("from", &s))

@@ -169,18 +169,27 @@ pub(crate) fn urgent_first(cases: &mut [CaseRow]) {
 }
 
 /// The states in which the user's roles have something to do.
-fn todo_states<S: Store>(app: &App<S>, who: &Principal) -> Vec<String> {
+/// Per case kind: a state of one workflow may share its name with another's where the user
+/// does nothing.
+fn todo_states<S: Store>(app: &App<S>, who: &Principal) -> Vec<(String, Vec<String>)> {
     let roles = who.roles();
-    let mut states: Vec<String> = app
-        .workflows
-        .all()
-        .flat_map(|wf| wf.transitions.iter())
-        .filter(|t| t.roles.iter().any(|r| roles.contains(r)))
-        .flat_map(|t| t.from.iter().cloned())
-        .collect();
-    states.sort();
-    states.dedup();
-    states
+    let mut pairs = Vec::new();
+    for wf in app.workflows.all() {
+        let mut states: Vec<String> = wf
+            .transitions
+            .iter()
+            .filter(|t| t.roles.iter().any(|r| roles.contains(r)))
+            .flat_map(|t| t.from.iter().cloned())
+            .collect();
+        states.sort();
+        states.dedup();
+        if !states.is_empty() {
+            for kind in &wf.kinds {
+                pairs.push((kind.clone(), states.clone()));
+            }
+        }
+    }
+    pairs
 }
 
 async fn workbench<S: Store>(
@@ -225,9 +234,8 @@ async fn workbench_page<S: Store>(
     let mut filter = list.to_filter(app, who).await?;
     let todo_states = todo_states(app, who);
     if todo {
-        // Open cases in a state where the user's roles act: an ended case in a state of the same
-        // name in another workflow is not to do.
-        filter.states = Some(todo_states.clone());
+        // Open cases in a state of their kind's workflow where the user's roles act.
+        filter.kind_states = Some(todo_states.clone());
         filter.open = Some(true);
     }
     let rows = app.store.list_cases(&filter).await?;
@@ -251,7 +259,7 @@ async fn workbench_page<S: Store>(
     let kpi_todo = app
         .store
         .count_cases(&zhili_store::CaseFilter {
-            states: Some(todo_states),
+            kind_states: Some(todo_states),
             ..base.clone()
         })
         .await?;
