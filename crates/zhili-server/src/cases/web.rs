@@ -20,7 +20,7 @@ use super::{CreateCaseRequest, PartyInput, TransitionRequest, scope_of};
 use crate::App;
 use crate::auth::{Principal, WebUser};
 use crate::error::{AppError, AppResult};
-use crate::web::{Layout, WebError, fmt_time, render};
+use crate::web::{Layout, WebError, fmt_time, render, render_form};
 
 #[derive(Debug, Deserialize, Default)]
 pub struct WorkQuery {
@@ -109,6 +109,20 @@ impl Names {
         id.and_then(|d| self.departments.get(&d).cloned())
             .unwrap_or_else(|| "—".into())
     }
+}
+
+/// The town and its villages for a form's place select, with their kind: `清溪镇（镇/街道）`.
+pub(crate) async fn places<S: Store>(app: &App<S>) -> AppResult<Vec<(i64, String)>> {
+    let mut nodes: Vec<(i64, String)> = app
+        .store
+        .list_nodes()
+        .await?
+        .into_iter()
+        .filter(|n| matches!(n.kind, NodeKind::Town | NodeKind::Village))
+        .map(|n| (n.id, format!("{}（{}）", n.name, n.kind.label_zh())))
+        .collect();
+    nodes.sort_by_key(|n| n.0);
+    Ok(nodes)
 }
 
 /// A case's deadline status; an ended case is no longer running late.
@@ -413,12 +427,7 @@ async fn new_case_page<S: Store>(
             .collect(),
         nodes,
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)).into_response())
+    Ok(render_form(&page, error.is_some()))
 }
 
 /// A multipart form's text fields and its `file`, if one was chosen.
@@ -963,12 +972,7 @@ pub async fn detail_page<S: Store>(
         documents: crate::documents::documents_of(&c, &events),
         c: super::api::case_view(app, &c),
     };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)).into_response())
+    Ok(render_form(&page, error.is_some()))
 }
 
 async fn petition_box<S: Store>(

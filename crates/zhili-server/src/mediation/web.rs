@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use zhili_domain::case::{Channel, kind_label};
 use zhili_domain::mediation::{self as rules, Start};
-use zhili_domain::org::{NodeKind, Role};
+use zhili_domain::org::Role;
 use zhili_store::{CaseFilter, CaseRow, Store};
 
 use super::{
@@ -26,7 +26,7 @@ use crate::cases::web::{DueCells, Names, back_to_case, due_cells, status_of, urg
 use crate::cases::{PartyInput, scope_of};
 use crate::error::{AppError, AppResult};
 use crate::report::IndicatorQuery;
-use crate::web::{Layout, WebError, fmt_time, render};
+use crate::web::{Layout, WebError, fmt_time, render, render_form};
 
 /// The channels a dispute comes in by.
 const CHANNELS: [Channel; 5] = [
@@ -298,15 +298,7 @@ async fn new_page<S: Store>(
     error: Option<String>,
     form: HashMap<String, String>,
 ) -> AppResult<Response> {
-    let mut nodes: Vec<(i64, String)> = app
-        .store
-        .list_nodes()
-        .await?
-        .into_iter()
-        .filter(|n| matches!(n.kind, NodeKind::Town | NodeKind::Village))
-        .map(|n| (n.id, format!("{}（{}）", n.name, n.kind.label_zh())))
-        .collect();
-    nodes.sort_by_key(|n| n.0);
+    let nodes = crate::cases::web::places(app).await?;
     let committees = app.store.committees().await?;
     // The caller's own committees first.
     let own: Vec<i64> = who
@@ -343,12 +335,7 @@ async fn new_page<S: Store>(
         departments,
         form,
     };
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    Ok((status, render(&page)).into_response())
+    Ok(render_form(&page, error.is_some()))
 }
 
 async fn new_form<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Response {
@@ -512,15 +499,7 @@ async fn committees_page<S: Store>(
         .roles()
         .iter()
         .any(|r| matches!(r, Role::Admin | Role::Leader));
-    let mut villages: Vec<(i64, String)> = app
-        .store
-        .list_nodes()
-        .await?
-        .into_iter()
-        .filter(|n| matches!(n.kind, NodeKind::Town | NodeKind::Village))
-        .map(|n| (n.id, format!("{}（{}）", n.name, n.kind.label_zh())))
-        .collect();
-    villages.sort_by_key(|n| n.0);
+    let villages = crate::cases::web::places(app).await?;
     let users = if may_keep {
         app.store
             .list_users()
@@ -534,23 +513,17 @@ async fn committees_page<S: Store>(
     };
     let mut layout = Layout::new(who, "mediation");
     layout.error = error.clone();
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    Ok((
-        status,
-        render(&CommitteesPage {
+    Ok(render_form(
+        &CommitteesPage {
             layout,
             cards,
             may_keep,
             villages,
             users,
             form,
-        }),
-    )
-        .into_response())
+        },
+        error.is_some(),
+    ))
 }
 
 async fn committees<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Response {
@@ -748,12 +721,7 @@ async fn subsidies_page<S: Store>(
         matching: shown.len(),
         rows: shown.into_iter().take(LEDGER_ROWS).collect(),
     };
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    Ok((status, render(&page)).into_response())
+    Ok(render_form(&page, error.is_some()))
 }
 
 async fn subsidies<S: Store>(

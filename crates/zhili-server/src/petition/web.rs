@@ -7,7 +7,6 @@ use axum::extract::{Form, Multipart, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use zhili_domain::org::NodeKind;
 use zhili_domain::petition::{Category, KIND};
 use zhili_store::{CaseFilter, Store};
 
@@ -19,7 +18,7 @@ use crate::cases::web::{
     DueCells, Names, due_cells, field_str, parse_field, read_form, urgent_first,
 };
 use crate::error::{AppError, AppResult};
-use crate::web::{Layout, WebError, fmt_time, render};
+use crate::web::{Layout, WebError, fmt_time, render, render_form};
 
 /// The workbench's tabs: which states each shows.
 const BUCKETS: &[(&str, &str, &[&str])] = &[
@@ -175,15 +174,7 @@ async fn new_page<S: Store>(
     form: std::collections::HashMap<String, String>,
 ) -> AppResult<Response> {
     let names = Names::load(app).await?;
-    let mut nodes: Vec<(i64, String)> = app
-        .store
-        .list_nodes()
-        .await?
-        .into_iter()
-        .filter(|n| matches!(n.kind, NodeKind::Town | NodeKind::Village))
-        .map(|n| (n.id, format!("{}（{}）", n.name, n.kind.label_zh())))
-        .collect();
-    nodes.sort_by_key(|n| n.0);
+    let nodes = crate::cases::web::places(app).await?;
     let mut layout = Layout::new(who, "petitions");
     layout.error = error.clone();
     let page = NewPage {
@@ -205,12 +196,7 @@ async fn new_page<S: Store>(
         created,
         form,
     };
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    Ok((status, render(&page)).into_response())
+    Ok(render_form(&page, error.is_some()))
 }
 
 async fn new_form<S: Store>(State(app): State<App<S>>, WebUser(who): WebUser) -> Response {

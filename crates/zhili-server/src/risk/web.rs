@@ -7,7 +7,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use zhili_domain::org::NodeKind;
 use zhili_store::Store;
 
 use super::api::{RiskQuery, RiskView};
@@ -16,7 +15,7 @@ use crate::App;
 use crate::auth::{Principal, WebUser};
 use crate::cases::PartyInput;
 use crate::error::{AppError, AppResult};
-use crate::web::{Layout, WebError, fmt_time, render};
+use crate::web::{Layout, WebError, fmt_time, render, render_form};
 
 #[derive(Template)]
 #[template(path = "risk_list.html")]
@@ -151,15 +150,7 @@ async fn new_page<S: Store>(
     from: Option<i64>,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let mut nodes: Vec<(i64, String)> = app
-        .store
-        .list_nodes()
-        .await?
-        .into_iter()
-        .filter(|n| matches!(n.kind, NodeKind::Town | NodeKind::Village))
-        .map(|n| (n.id, format!("{}（{}）", n.name, n.kind.label_zh())))
-        .collect();
-    nodes.sort_by_key(|n| n.0);
+    let nodes = crate::cases::web::places(app).await?;
     let users = app.store.list_users().await?;
     let mut leaders = Vec::new();
     for g in app
@@ -231,12 +222,7 @@ async fn new_page<S: Store>(
             None => None,
         },
     };
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    Ok((status, render(&page)).into_response())
+    Ok(render_form(&page, error.is_some()))
 }
 
 async fn new_form<S: Store>(

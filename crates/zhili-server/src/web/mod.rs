@@ -81,6 +81,16 @@ pub fn render<T: Template>(t: &T) -> Response {
     }
 }
 
+/// A form page: 422 when it comes back with an error, 200 otherwise.
+pub fn render_form<T: Template>(t: &T, failed: bool) -> Response {
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (status, render(t)).into_response()
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
